@@ -1,0 +1,319 @@
+"""The routine engine: routines, steps and a player that walks through them.
+
+Plain Python with no Alexa types. A routine is flattened into *segments*: one
+segment is one side of one set of one step, the smallest piece the skill plays
+in a turn. The player's whole state is a small dict that fits in session
+attributes and in the persistent store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["hold", "reps", "rolling", "instruction"]
+KINDS: tuple[str, ...] = ("hold", "reps", "rolling", "instruction")
+LOCALES: tuple[str, ...] = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
+
+# A turn that expects an answer stays under TURN_SECONDS of speech, so a step is
+# played one side at a time, and a long hold or a long set of reps in parts.
+TURN_SECONDS = 90.0
+PART_SECONDS = 60.0
+WORDS_PER_SECOND = 150 / 60
+
+
+@dataclass(frozen=True)
+class Text:
+    """Spoken text: one string, or one per locale with an English fallback."""
+
+    default: str
+    by_locale: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, value: str | dict[str, str] | Text) -> Text:
+        """Build from a plain string or a ``{locale: text}`` mapping."""
+        if isinstance(value, Text):
+            return value
+        if isinstance(value, str):
+            return cls(value)
+        default = value.get("en-US") or value.get("en") or next(iter(value.values()))
+        return cls(default, tuple(sorted(value.items())))
+
+    def get(self, locale: str = "en-US") -> str:
+        """The text for ``locale``, falling back to English."""
+        for key, text in self.by_locale:
+            if key == locale:
+                return text
+        language = locale.split("-")[0]
+        for key, text in self.by_locale:
+            if key == language:
+                return text
+        return self.default
+
+    def __str__(self) -> str:
+        return self.default
+
+
+@dataclass(frozen=True)
+class Cue:
+    """Something said during a hold: ``at`` seconds after it starts."""
+
+    at: float
+    text: Text
+
+
+@dataclass(frozen=True)
+class Step:
+    """One exercise of a routine."""
+
+    title: Text
+    instruction: Text
+    kind: Kind = "instruction"
+    sides: Literal["one", "both"] = "one"
+    seconds: int = 0
+    reps: int = 0
+    sets: int = 1
+    rep_seconds: float = 3.0
+    cues: tuple[Cue, ...] = ()
+    equipment: tuple[str, ...] = ()
+
+    @property
+    def side_names(self) -> tuple[str | None, ...]:
+        """The sides played in order: ``(None,)`` or ``("left", "right")``."""
+        return ("left", "right") if self.sides == "both" else (None,)
+
+    @property
+    def work_seconds(self) -> float:
+        """How long one side of one set takes, not counting the instruction."""
+        if self.kind == "reps":
+            return self.reps * self.rep_seconds
+        return float(self.seconds)
+
+    @property
+    def reps_per_part(self) -> int:
+        """How many reps fit in one part."""
+        return max(1, int(PART_SECONDS // self.rep_seconds))
+
+    @property
+    def parts(self) -> int:
+        """How many turns one side of one set is split into."""
+        if self.kind == "reps":
+            return -(-self.reps // self.reps_per_part)
+        return max(1, -(-self.seconds // int(PART_SECONDS)))
+
+    def part_window(self, part: int) -> tuple[float, float]:
+        """Start and end (seconds, or reps for a reps step) covered by ``part``."""
+        if self.kind == "reps":
+            size = self.reps_per_part
+            return part * size, min(self.reps, (part + 1) * size)
+        return part * PART_SECONDS, min(float(self.seconds), (part + 1) * PART_SECONDS)
+
+
+@dataclass(frozen=True)
+class Routine:
+    """An ordered list of steps with what a user needs to know before starting."""
+
+    id: str
+    name: Text
+    steps: tuple[Step, ...]
+    synonyms: tuple[str, ...] = ()
+    description: Text = field(default_factory=lambda: Text(""))
+    when: Text = field(default_factory=lambda: Text(""))
+    avoid: Text = field(default_factory=lambda: Text(""))
+    equipment: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    pack: str = ""
+
+    def segments(self) -> tuple[Segment, ...]:
+        """Every playable piece in order."""
+        cached = self.__dict__.get("_segments")
+        if cached is None:
+            cached = tuple(
+                Segment(index, side, set_no, part)
+                for index, step in enumerate(self.steps)
+                for set_no in range(1, step.sets + 1)
+                for side in step.side_names
+                for part in range(step.parts)
+            )
+            object.__setattr__(self, "_segments", cached)
+        return cached
+
+    def seconds(self) -> float:
+        """Estimated length of the whole routine, speech included."""
+        return sum(segment_seconds(self, s) for s in self.segments())
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One part of one side of one set of one step."""
+
+    step: int
+    side: str | None = None
+    set_no: int = 1
+    part: int = 0
+
+    @property
+    def opens_step(self) -> bool:
+        """True for the first segment of a step, where the instruction is said."""
+        return self.set_no == 1 and self.side in (None, "left") and self.part == 0
+
+
+def speech_seconds(text: str) -> float:
+    """Estimated time to say ``text`` at about 150 words a minute."""
+    return len(text.split()) / WORDS_PER_SECOND
+
+
+def segment_seconds(routine: Routine, segment: Segment, locale: str = "en-US") -> float:
+    """Estimated length of a segment: instruction (if it opens the step) plus the work."""
+    step = routine.steps[segment.step]
+    spoken = speech_seconds(step.instruction.get(locale)) if segment.opens_step else 0.0
+    start, end = step.part_window(segment.part)
+    work = (end - start) * (step.rep_seconds if step.kind == "reps" else 1.0)
+    return spoken + work + 2.0
+
+
+@dataclass
+class Player:
+    """Position in a routine plus preferences; ``state()`` is what gets saved."""
+
+    routine: Routine
+    position: int = 0
+    paused: bool = False
+    continuous: bool = False
+    done: bool = False
+
+    @classmethod
+    def start(cls, routine: Routine, continuous: bool = False) -> Player:
+        """A new player at the first segment."""
+        return cls(routine, continuous=continuous)
+
+    @classmethod
+    def restore(cls, routine: Routine, state: dict) -> Player:
+        """Rebuild from ``state()``; an out-of-range position is clamped."""
+        last = len(routine.segments()) - 1
+        return cls(
+            routine,
+            position=max(0, min(int(state.get("position", 0)), last)),
+            paused=bool(state.get("paused", False)),
+            continuous=bool(state.get("continuous", False)),
+            done=bool(state.get("done", False)),
+        )
+
+    def state(self) -> dict:
+        """A small JSON-serialisable dict."""
+        return {
+            "routine": self.routine.id,
+            "position": self.position,
+            "paused": self.paused,
+            "continuous": self.continuous,
+            "done": self.done,
+        }
+
+    @property
+    def segment(self) -> Segment:
+        """The segment at the current position."""
+        return self.routine.segments()[self.position]
+
+    @property
+    def step(self) -> Step:
+        """The step at the current position."""
+        return self.routine.steps[self.segment.step]
+
+    @property
+    def at_end(self) -> bool:
+        """True on the last segment."""
+        return self.position >= len(self.routine.segments()) - 1
+
+    def play(
+        self, cost: Callable[[Segment], float] | None = None, budget: float = TURN_SECONDS
+    ) -> list[Segment]:
+        """The segments to speak this turn, moving the position to the last one.
+
+        One segment in step mode; in continuous mode, consecutive segments while
+        their ``cost`` (seconds of speech, estimated by default) fits in ``budget``.
+        """
+        cost = cost or (lambda segment: segment_seconds(self.routine, segment))
+        self.paused = False
+        played = [self.segment]
+        if self.continuous:
+            total = cost(self.segment)
+            segments = self.routine.segments()
+            while self.position + 1 < len(segments):
+                following = segments[self.position + 1]
+                total += cost(following)
+                if total > budget:
+                    break
+                self.position += 1
+                played.append(following)
+        return played
+
+    def next(self) -> bool:
+        """Move to the next segment; False (and ``done``) when past the end."""
+        if self.at_end:
+            self.done = True
+            return False
+        self.position += 1
+        return True
+
+    def previous(self) -> bool:
+        """Move back to the start of the previous step; False when on the first step."""
+        current = self.segment.step
+        if current == 0:
+            self.position = 0
+            return False
+        self.position = self._first_segment_of(current - 1)
+        return True
+
+    def skip(self) -> bool:
+        """Jump to the first segment of the next step; False when on the last step."""
+        current = self.segment.step
+        if current + 1 >= len(self.routine.steps):
+            self.done = True
+            return False
+        self.position = self._first_segment_of(current + 1)
+        return True
+
+    def start_over(self) -> None:
+        """Back to the first segment."""
+        self.position, self.paused, self.done = 0, False, False
+
+    def pause(self) -> None:
+        """Mark paused; the position is kept."""
+        self.paused = True
+
+    def resume(self) -> None:
+        """Clear the pause."""
+        self.paused = False
+
+    def progress(self) -> Progress:
+        """Where the user is and how much is left, counting the current segment."""
+        segments = self.routine.segments()
+        left = sum(segment_seconds(self.routine, s) for s in segments[self.position :])
+        return Progress(
+            step=self.segment.step + 1,
+            steps=len(self.routine.steps),
+            steps_left=len(self.routine.steps) - self.segment.step,
+            seconds_left=0.0 if self.done else left,
+        )
+
+    def _first_segment_of(self, step_index: int) -> int:
+        for i, segment in enumerate(self.routine.segments()):
+            if segment.step == step_index:
+                return i
+        raise IndexError(step_index)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Answer to "how many left"."""
+
+    step: int
+    steps: int
+    steps_left: int
+    seconds_left: float
+
+    @property
+    def minutes_left(self) -> int:
+        """Whole minutes left, at least one while anything is left."""
+        return max(1, round(self.seconds_left / 60)) if self.seconds_left else 0

@@ -1,0 +1,157 @@
+"""Turning routine segments into SSML that keeps time.
+
+Plain Python with no Alexa types. A hold is spoken as chained breaks of at most
+ten seconds with cues at their moments; the speech of the cues is taken out of
+the silence, so a 45 second hold lasts 45 seconds from "hold" to "and relax".
+"""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+from skill.engine import Routine, Segment, Step, Text, speech_seconds
+
+MAX_BREAK = 10.0
+# With no cue for longer than QUIET_GAP, the time left is said every FILL_EVERY seconds.
+QUIET_GAP = 20.0
+FILL_EVERY = 15.0
+
+NUMBER_WORDS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty"
+).split()
+
+
+class Speech:
+    """SSML being built, with a running estimate of how long it takes to say."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.seconds = 0.0
+
+    def say(self, text: str) -> Speech:
+        """Add a sentence (escaped)."""
+        text = text.strip()
+        if text:
+            self.parts.append(escape(text))
+            self.seconds += speech_seconds(text)
+        return self
+
+    def pause(self, seconds: float) -> Speech:
+        """Add silence as breaks of at most ten seconds each."""
+        millis = int(max(0.0, seconds) * 10 + 0.5) * 100
+        self.seconds += millis / 1000
+        while millis > 0:
+            chunk = min(millis, int(MAX_BREAK * 1000))
+            self.parts.append(f'<break time="{chunk}ms"/>' if chunk % 1000 else
+                              f'<break time="{chunk // 1000}s"/>')
+            millis -= chunk
+        return self
+
+    def extend(self, other: Speech) -> Speech:
+        """Append another piece of speech."""
+        self.parts.extend(other.parts)
+        self.seconds += other.seconds
+        return self
+
+    def ssml(self) -> str:
+        """The whole thing wrapped in ``<speak>``."""
+        return "<speak>" + " ".join(self.parts) + "</speak>"
+
+    def text(self) -> str:
+        """The words alone, for cards and logs."""
+        return " ".join(p for p in self.parts if not p.startswith("<"))
+
+
+def number(n: int) -> str:
+    """Small numbers as words, so every speech engine counts the same way."""
+    return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else str(n)
+
+
+def seconds_phrase(seconds: float) -> str:
+    """'45 seconds', '1 minute', '1 minute 30 seconds'."""
+    seconds = int(round(seconds))
+    minutes, rest = divmod(seconds, 60)
+    if not minutes:
+        return f"{rest} seconds"
+    words = f"{minutes} minute{'s' if minutes > 1 else ''}"
+    return f"{words} {rest} seconds" if rest else words
+
+
+def hold_cues(step: Step, locale: str = "en-US") -> list[tuple[float, str]]:
+    """The cues of a timed step as ``(seconds, text)``, gaps filled with time left."""
+    cues = sorted((c.at, c.text.get(locale)) for c in step.cues if 0 < c.at < step.seconds)
+    filled: list[tuple[float, str]] = []
+    last = 0.0
+    for at, text in [*cues, (float(step.seconds), "")]:
+        mark = float(round(last + FILL_EVERY))
+        while at - last > QUIET_GAP and at - mark >= 5:
+            filled.append((mark, f"{seconds_phrase(step.seconds - mark)} to go."))
+            mark += FILL_EVERY
+        if text:
+            filled.append((at, text))
+        last = at
+    return filled
+
+
+def _timed(step: Step, start: float, end: float, locale: str) -> Speech:
+    """Silence from ``start`` to ``end`` of a hold, with the cues that fall inside."""
+    speech = Speech()
+    now = start
+    for at, text in hold_cues(step, locale):
+        if start <= at < end and at >= now:
+            speech.pause(at - now)
+            speech.say(text)
+            now = at + speech_seconds(text)
+    speech.pause(max(0.0, end - now))
+    return speech
+
+
+def _reps(step: Step, first: int, last: int) -> Speech:
+    """Count reps ``first+1`` to ``last`` aloud, one every ``rep_seconds``."""
+    speech = Speech()
+    for rep in range(first + 1, last + 1):
+        word = f"{number(rep).capitalize()}."
+        speech.say(word)
+        speech.pause(max(0.0, step.rep_seconds - speech_seconds(word)))
+    return speech
+
+
+def render_segment(routine: Routine, segment: Segment, locale: str = "en-US") -> Speech:
+    """What to say for one segment: the step's opening, the side, then the work."""
+    step = routine.steps[segment.step]
+    speech = Speech()
+    if segment.opens_step:
+        total = len(routine.steps)
+        where = f"Step {segment.step + 1} of {total}" if total > 1 else "One step"
+        speech.say(f"{where}: {step.title.get(locale)}.")
+        speech.say(step.instruction.get(locale))
+    if segment.part == 0:
+        if step.sets > 1 and segment.side in (None, "left"):
+            speech.say(f"Set {number(segment.set_no)} of {number(step.sets)}.")
+        if segment.side == "left":
+            speech.say("Left side first.")
+        elif segment.side == "right":
+            speech.say("Now the right side.")
+    start, end = step.part_window(segment.part)
+    last_part = segment.part == step.parts - 1
+    if step.kind in ("hold", "rolling"):
+        if segment.part == 0:
+            verb = "Hold" if step.kind == "hold" else "Roll slowly"
+            speech.say(f"{verb} for {seconds_phrase(step.seconds)}, starting now.")
+        else:
+            speech.say("Keep going.")
+        speech.extend(_timed(step, start, end, locale))
+        speech.say("And relax." if last_part else "Stay with it.")
+    elif step.kind == "reps":
+        if segment.part == 0:
+            speech.say(f"{number(step.reps).capitalize()} reps. Ready, go.")
+        speech.extend(_reps(step, int(start), int(end)))
+        speech.say("And rest." if last_part else "Keep that pace.")
+    return speech
+
+
+
+def render_text(text: Text | str, locale: str = "en-US") -> Speech:
+    """A plain piece of pack text as speech."""
+    return Speech().say(Text.of(text).get(locale))

@@ -1,0 +1,103 @@
+"""Checking SSML against Alexa's rules, and measuring how long it takes to say.
+
+Used by the tests on every response and by the simulator to show pauses.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from skill.engine import speech_seconds
+
+MAX_CHARACTERS = 8000
+MAX_BREAK_SECONDS = 10.0
+MAX_TURN_SECONDS = 90.0
+
+ALLOWED_TAGS = {
+    "speak", "amazon:domain", "amazon:effect", "amazon:emotion", "audio", "break", "emphasis",
+    "lang", "p", "phoneme", "prosody", "s", "say-as", "sub", "voice", "w",
+}
+NAMESPACE = "{https://amazon.com/ssml}"
+BREAK_STRENGTHS = {"none", "x-weak", "weak", "medium", "strong", "x-strong"}
+STRENGTH_SECONDS = {"none": 0, "x-weak": 0, "weak": 0.35, "medium": 0.75, "strong": 1, "x-strong": 1}
+TIME = re.compile(r"^(\d+(?:\.\d+)?)(ms|s)$")
+
+
+def break_seconds(element: ET.Element) -> float:
+    """Length of a ``<break>``: its time, or the usual length of its strength."""
+    time = element.get("time")
+    if time is not None:
+        match = TIME.match(time)
+        if not match:
+            raise ValueError(f"break time {time!r} is not like '500ms' or '3s'")
+        value = float(match.group(1))
+        return value / 1000 if match.group(2) == "ms" else value
+    return STRENGTH_SECONDS.get(element.get("strength", "medium"), 0.75)
+
+
+def _tag(element: ET.Element) -> str:
+    return element.tag.replace(NAMESPACE, "amazon:")
+
+
+def _parse(ssml: str) -> ET.Element:
+    wrapped = ssml.replace("<speak>", '<speak xmlns:amazon="https://amazon.com/ssml">', 1)
+    return ET.fromstring(wrapped)
+
+
+def check(ssml: str, expects_answer: bool = False) -> list[str]:
+    """Every rule ``ssml`` breaks, as short messages; empty when it is fine."""
+    problems: list[str] = []
+    if len(ssml) >= MAX_CHARACTERS:
+        problems.append(f"{len(ssml)} characters; Alexa takes fewer than {MAX_CHARACTERS}")
+    try:
+        root = _parse(ssml)
+    except ET.ParseError as error:
+        return [*problems, f"not well-formed XML: {error}"]
+    if root.tag != "speak":
+        problems.append(f"root element is <{root.tag}>, not <speak>")
+    for element in root.iter():
+        tag = _tag(element)
+        if tag not in ALLOWED_TAGS:
+            problems.append(f"<{tag}> is not an Alexa SSML tag")
+        elif tag == "break":
+            strength = element.get("strength")
+            if strength is not None and strength not in BREAK_STRENGTHS:
+                problems.append(f"break strength {strength!r} is not allowed")
+            try:
+                if break_seconds(element) > MAX_BREAK_SECONDS:
+                    problems.append(f"break of {element.get('time')} is longer than 10s")
+            except ValueError as error:
+                problems.append(str(error))
+        elif tag == "audio" and not (element.get("src") or "").startswith(
+            ("https://", "soundbank://")
+        ):
+            problems.append("audio src must be https or soundbank")
+    if expects_answer and not problems:
+        seconds = duration(ssml)
+        if seconds > MAX_TURN_SECONDS:
+            problems.append(f"about {seconds:.0f}s of speech in a turn that expects an answer")
+    return problems
+
+
+def duration(ssml: str) -> float:
+    """Estimated seconds to say ``ssml``: words at 150 a minute plus every break."""
+    return sum(seconds for kind, seconds, _ in timeline(ssml))
+
+
+def timeline(ssml: str) -> list[tuple[str, float, str]]:
+    """The SSML as ``("say", seconds, text)`` and ``("pause", seconds, "")`` pieces."""
+    pieces: list[tuple[str, float, str]] = []
+
+    def walk(element: ET.Element) -> None:
+        if _tag(element) == "break":
+            pieces.append(("pause", break_seconds(element), ""))
+        elif element.text and element.text.strip():
+            pieces.append(("say", speech_seconds(element.text), element.text.strip()))
+        for child in element:
+            walk(child)
+            if child.tail and child.tail.strip():
+                pieces.append(("say", speech_seconds(child.tail), child.tail.strip()))
+
+    walk(_parse(ssml))
+    return pieces

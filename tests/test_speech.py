@@ -1,0 +1,114 @@
+"""Speech rendering and the SSML checker, with no Alexa types."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from skill.engine import Cue, Routine, Segment, Step, Text, speech_seconds
+from skill.speech import Speech, hold_cues, render_segment
+from skill.ssml import check, duration
+
+
+def hold(seconds: int, cues=(), sides="one", kind="hold") -> Routine:
+    step = Step(Text("Stretch"), Text("Lie down & relax < a bit >."), kind=kind, sides=sides,
+                seconds=seconds, cues=cues)
+    return Routine("r", Text("r"), (step,))
+
+
+def hold_time(ssml: str) -> float:
+    """Seconds between the words that start a hold and the words that end it."""
+    words = re.sub(r"<break time=\"([\d.]+)(ms|s)\"/>",
+                   lambda m: f" <{float(m[1]) / (1000 if m[2] == 'ms' else 1)}> ", ssml)
+    words = re.sub(r"</?speak>", "", words)
+    inner = re.split(r"starting now\.|Keep going\.", words, maxsplit=1)[1]
+    inner = re.split(r"And relax\.|Stay with it\.", inner)[0]
+    pauses = [float(p) for p in re.findall(r"<([\d.]+)>", inner)]
+    spoken = re.sub(r"<[\d.]+>", " ", inner)
+    return sum(pauses) + speech_seconds(spoken)
+
+
+@pytest.mark.parametrize("seconds", [5, 15, 30, 45, 60])
+def test_a_hold_lasts_exactly_its_length(seconds):
+    routine = hold(seconds, (Cue(seconds / 2, Text("Halfway. Breathe.")),))
+    ssml = render_segment(routine, routine.segments()[0]).ssml()
+    assert hold_time(ssml) == pytest.approx(seconds, abs=0.3)
+    assert check(ssml, expects_answer=True) == []
+
+
+def test_a_long_hold_is_timed_across_its_parts():
+    routine = hold(150, kind="rolling")
+    parts = [render_segment(routine, s).ssml() for s in routine.segments()]
+    assert len(parts) == 3
+    assert sum(hold_time(p) for p in parts) == pytest.approx(150, abs=0.5)
+    assert all(check(p, expects_answer=True) == [] for p in parts)
+
+
+def test_breaks_are_chained_and_never_longer_than_ten_seconds():
+    ssml = Speech().pause(37.25).ssml()
+    times = re.findall(r'time="([^"]+)"', ssml)
+    assert times == ["10s", "10s", "10s", "7300ms"]
+    assert duration(ssml) == pytest.approx(37.3)
+
+
+def test_cues_come_at_their_moments_and_gaps_get_time_left():
+    step = Step(Text("s"), Text("i"), kind="hold", seconds=60,
+                cues=(Cue(30, Text("Halfway.")),))
+    assert hold_cues(step) == [(15.0, "45 seconds to go."), (30, "Halfway."),
+                               (45.0, "15 seconds to go.")]
+
+
+def test_both_sides_say_left_then_right():
+    routine = hold(30, sides="both")
+    left, right = (render_segment(routine, s).text() for s in routine.segments())
+    assert "Left side first." in left and "Step" not in right
+    assert "Now the right side." in right
+
+
+def test_reps_are_counted_aloud():
+    routine = Routine("r", Text("r"), (Step(Text("Bridge"), Text("Lift."), kind="reps",
+                                            reps=4, sets=2),))
+    first = render_segment(routine, Segment(0, None, 1)).text()
+    assert "Set one of two." in first and "One. Two. Three. Four. And rest." in first
+    assert "Set two of two." in render_segment(routine, Segment(0, None, 2)).text()
+
+
+def test_text_is_escaped():
+    routine = hold(10)
+    ssml = render_segment(routine, routine.segments()[0]).ssml()
+    assert "&amp;" in ssml and "&lt; a bit &gt;" in ssml
+    assert check(ssml) == []
+
+
+def test_localised_text_is_spoken_for_the_locale():
+    step = Step(Text("s"), Text.of({"en-US": "Put on your sneakers.",
+                                    "en-GB": "Put on your trainers."}))
+    routine = Routine("r", Text("r"), (step,))
+    assert "trainers" in render_segment(routine, Segment(0), "en-GB").text()
+    assert "sneakers" in render_segment(routine, Segment(0), "en-IN").text()
+
+
+@pytest.mark.parametrize("ssml, problem", [
+    ("<speak>a <break time='11s'/></speak>", "longer than 10s"),
+    ("<speak>a <break time='soon'/></speak>", "not like"),
+    ("<speak>a <blink>b</blink></speak>", "not an Alexa SSML tag"),
+    ("<speak>fish & chips</speak>", "not well-formed"),
+    ("<voice>a</voice>", "not <speak>"),
+    ("<speak>" + "word " * 1700 + "</speak>", "characters"),
+    ("<speak><audio src='http://x/a.mp3'/></speak>", "https"),
+])
+def test_the_checker_catches_what_alexa_rejects(ssml, problem):
+    assert any(problem in p for p in check(ssml)), check(ssml)
+
+
+def test_the_checker_limits_a_turn_that_expects_an_answer():
+    long_turn = "<speak>" + '<break time="10s"/>' * 10 + "</speak>"
+    assert check(long_turn) == []
+    assert any("90" in p or "100s" in p for p in check(long_turn, expects_answer=True))
+
+
+def test_amazon_tags_are_allowed():
+    ssml = ('<speak><amazon:domain name="conversational">Hi <say-as interpret-as="cardinal">'
+            '3</say-as></amazon:domain></speak>')
+    assert check(ssml) == []
