@@ -20,7 +20,9 @@ ALLOWED_TAGS = {
 }
 NAMESPACE = "{https://amazon.com/ssml}"
 BREAK_STRENGTHS = {"none", "x-weak", "weak", "medium", "strong", "x-strong"}
-STRENGTH_SECONDS = {"none": 0, "x-weak": 0, "weak": 0.35, "medium": 0.75, "strong": 1, "x-strong": 1}
+STRENGTH_SECONDS = {
+    "none": 0, "x-weak": 0, "weak": 0.35, "medium": 0.75, "strong": 1, "x-strong": 1,
+}
 TIME = re.compile(r"^(\d+(?:\.\d+)?)(ms|s)$")
 
 

@@ -99,8 +99,17 @@ def parse_envelope(body: bytes) -> dict:
         if not isinstance(request.get(field), str):
             raise BadRequest(f"request has no {field}")
     _parse_timestamp(request.get("timestamp"))
+    if request["type"] == "IntentRequest" and not isinstance(
+            (request.get("intent") or {}).get("name") if isinstance(request.get("intent"), dict)
+            else None, str):
+        raise BadRequest("intent request has no intent name")
     if _application_id_or_none(envelope) is None:
         raise BadRequest("envelope has no application id")
+    system = envelope.get("context", {}).get("System") if isinstance(
+        envelope.get("context"), dict) else None
+    user = system.get("user") if isinstance(system, dict) else None
+    if not isinstance(user, dict) or not isinstance(user.get("userId"), str):
+        raise BadRequest("envelope has no context.System.user.userId")
     return envelope
 
 

@@ -342,7 +342,7 @@ def test_parse_envelope_rejects(body, reason):
 
 def test_parse_envelope_accepts_session_only_application_id_and_offsets():
     env = envelope(skill_id="amzn1.ask.skill.abc")
-    del env["context"]
+    del env["context"]["System"]["application"]
     env["request"]["timestamp"] = "2024-05-01T14:00:00.123+02:00"
     parsed = parse_envelope(json.dumps(env).encode())
     assert application_id(parsed) == "amzn1.ask.skill.abc"
@@ -370,3 +370,15 @@ def test_trust_store_skips_unparsable_certs_but_needs_one():
     RequestVerifier(SKILL_ID, trusted_roots_pem=junk + default_chain().roots_pem)
     with pytest.raises(ValueError, match="no trusted root"):
         RequestVerifier(SKILL_ID, trusted_roots_pem=junk)
+
+
+@pytest.mark.parametrize("change, reason", [
+    (lambda env: env.pop("context"), "no context.System.user.userId"),
+    (lambda env: env["context"]["System"].pop("user"), "no context.System.user.userId"),
+    (lambda env: env["request"].update(type="IntentRequest"), "no intent name"),
+])
+def test_parse_envelope_needs_a_user_and_an_intent_name(change, reason):
+    env = envelope()
+    change(env)
+    with pytest.raises(BadRequest, match=reason):
+        parse_envelope(json.dumps(env).encode())

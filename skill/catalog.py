@@ -1,0 +1,112 @@
+"""What the loaded packs offer: routines, product tips and advice rules, by id and by name."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from skill.engine import Routine, Text
+
+FILLER_START = re.compile(r"^(?:the|my|a|an|some|your) ")
+FILLER_END = re.compile(r" (?:routine|workout|session|exercises|one|please)$")
+
+
+def normalise(words: str) -> str:
+    """Lower case, letters and digits only, single spaces: how spoken names are compared."""
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", words.lower()).split())
+
+
+@dataclass(frozen=True)
+class ProductTip:
+    """A kind of recovery product: what it is for, when, how long, and when not."""
+
+    id: str
+    name: Text
+    what: Text
+    when: Text
+    how: Text
+    avoid: Text
+    synonyms: tuple[str, ...] = ()
+    pack: str = ""
+
+
+@dataclass(frozen=True)
+class AdviceRule:
+    """A declarative triage rule from a pack's YAML: when it applies and what it says."""
+
+    id: str
+    say: Text
+    symptoms: tuple[str, ...] = ()
+    timings: tuple[str, ...] = ()
+    stretches_a_lot: bool | None = None
+    recurring: bool | None = None
+    routine: str | None = None
+    product: str | None = None
+    priority: int = 50
+    pack: str = ""
+
+
+@dataclass(frozen=True)
+class PackInfo:
+    """A loaded pack's metadata."""
+
+    id: str
+    name: str
+    version: str
+    description: str = ""
+    author: str = ""
+    locales: tuple[str, ...] = ()
+    distribution: str = ""
+    hooks: tuple[str, ...] = ()
+
+
+@dataclass
+class Catalog:
+    """Everything the packs contributed, indexed for the conversation."""
+
+    routines: dict[str, Routine] = field(default_factory=dict)
+    products: dict[str, ProductTip] = field(default_factory=dict)
+    advice: list[AdviceRule] = field(default_factory=list)
+    packs: dict[str, PackInfo] = field(default_factory=dict)
+    words: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    _names: dict[str, str] = field(default_factory=dict, repr=False)
+    _product_names: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def add_routine(self, routine: Routine) -> None:
+        """Index a routine by its id, name and synonyms."""
+        self.routines[routine.id] = routine
+        for name in (routine.id, *(t for _, t in routine.name.by_locale), routine.name.default,
+                     *routine.synonyms):
+            self._names.setdefault(normalise(name), routine.id)
+
+    def add_product(self, tip: ProductTip) -> None:
+        """Index a product tip by its id, name and synonyms."""
+        self.products[tip.id] = tip
+        for name in (tip.id, tip.name.default, *tip.synonyms):
+            self._product_names.setdefault(normalise(name), tip.id)
+
+    def find_routine(self, spoken: str | None) -> Routine | None:
+        """The routine whose id, name or synonym matches ``spoken``."""
+        return self._find(spoken, self._names, self.routines)
+
+    def routine_named(self, spoken: str) -> Routine | None:
+        """The routine with exactly this id, name or synonym (ignoring case and punctuation)."""
+        routine_id = self._names.get(normalise(spoken))
+        return self.routines.get(routine_id) if routine_id else None
+
+    def find_product(self, spoken: str | None) -> ProductTip | None:
+        """The product tip whose id, name or synonym matches ``spoken``."""
+        return self._find(spoken, self._product_names, self.products)
+
+    @staticmethod
+    def _find(spoken: str | None, names: dict[str, str], items: dict):
+        if not spoken:
+            return None
+        if spoken in items:
+            return items[spoken]
+        key = normalise(spoken)
+        bare = FILLER_END.sub("", FILLER_START.sub("", key))
+        for candidate in (key, bare):
+            if candidate in names:
+                return items[names[candidate]]
+        return None

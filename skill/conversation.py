@@ -1,0 +1,491 @@
+"""What the coach says and does in each turn: plain Python with no Alexa types.
+
+A ``Turn`` carries the session attributes and the user's saved attributes as
+plain dicts; each method of ``Coach`` reads and changes them and returns a
+``Reply``. A reply with a reprompt keeps the session open; one without ends it,
+so the microphone is never left open without a question.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from skill.catalog import Catalog, ProductTip
+from skill.engine import Player, Routine
+from skill.speech import Speech, render_segment, seconds_phrase
+from skill.triage import QUESTIONS, Advice, Profile, choose
+
+log = logging.getLogger(__name__)
+
+HISTORY_LENGTH = 20
+TURN_BUDGET = 84.0  # seconds of segment speech, leaving room for the closing question
+PROFESSIONAL = {
+    "en-US": "a doctor or a physical therapist",
+    "en-CA": "a doctor or a physiotherapist",
+    "en-IN": "a doctor or a physiotherapist",
+    "en-GB": "a GP or a physio",
+    "en-AU": "a GP or a physio",
+}
+SAFETY_NOTE = "I'm a coach, not a doctor: if anything gives you a sharp pain, stop."
+
+
+@dataclass
+class Reply:
+    """What to say; ``reprompt`` set means the session stays open for an answer."""
+
+    speech: Speech
+    reprompt: str | None = None
+    card: tuple[str, str] | None = None
+
+    @property
+    def ends_session(self) -> bool:
+        """True when the skill is not waiting for an answer."""
+        return self.reprompt is None
+
+
+@dataclass
+class Turn:
+    """One request's view of the user: session and saved attributes, mutated in place."""
+
+    locale: str = "en-US"
+    session: dict = field(default_factory=dict)
+    saved: dict = field(default_factory=dict)
+    new_session: bool = False
+
+    @property
+    def offer(self) -> dict:
+        """The yes/no question the skill asked last, if any."""
+        return self.session.get("offer") or {}
+
+
+@dataclass(frozen=True)
+class RoutineEvent:
+    """Something that happened in a routine, for packs that observe."""
+
+    name: str  # "started", "step_done" or "completed"
+    routine: str
+    step: int | None = None
+    user: str | None = None
+
+
+def ask(speech: Speech, question: str, reprompt: str | None = None) -> Reply:
+    """Say ``speech`` then ``question`` and wait for an answer."""
+    return Reply(speech.say(question), reprompt or question)
+
+
+class Coach:
+    """The conversation. Holds the catalog and a callback for routine events."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        notify: Callable[[RoutineEvent], None] | None = None,
+        advise: Callable[[Profile, str], list[Advice]] | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.notify = notify or (lambda event: None)
+        self.advise = advise or (lambda profile, locale: [])
+        self.static = {r.id for r in catalog.routines.values() if "static" in r.tags}
+
+    # -- helpers -------------------------------------------------------------
+
+    def player(self, turn: Turn) -> Player | None:
+        """The routine in progress in this session, if any."""
+        state = turn.session.get("player")
+        routine = self.catalog.routines.get(state["routine"]) if state else None
+        return Player.restore(routine, state) if routine else None
+
+    def saved_player(self, turn: Turn) -> Player | None:
+        """The routine the user left unfinished last time, if it still exists."""
+        state = turn.saved.get("player")
+        routine = self.catalog.routines.get(state["routine"]) if state else None
+        return Player.restore(routine, state) if routine else None
+
+    def keep(self, turn: Turn, player: Player | None) -> None:
+        """Store the position in the session and in the saved attributes."""
+        turn.session.pop("offer", None)
+        if player is None:
+            turn.session.pop("player", None)
+            turn.saved.pop("player", None)
+        else:
+            turn.session["player"] = player.state()
+            turn.saved["player"] = player.state()
+
+    def name(self, routine: Routine, turn: Turn) -> str:
+        """The routine's spoken name."""
+        return routine.name.get(turn.locale)
+
+    def menu_question(self) -> str:
+        """The open question asked when nothing is running."""
+        return "How do your hamstrings feel, or which routine would you like?"
+
+    def menu(self, speech: Speech) -> Reply:
+        """Ask what the user wants, with a reprompt that lists the options."""
+        return ask(
+            speech,
+            self.menu_question(),
+            "You can tell me how your hamstrings feel, like tight or sore, "
+            "or say list routines. What would you like?",
+        )
+
+    def where(self, player: Player) -> str:
+        """'step 3 of 7 of the after-run stretches'."""
+        progress = player.progress()
+        return f"step {progress.step} of {progress.steps} of the {player.routine.name.get()}"
+
+    # -- playing -------------------------------------------------------------
+
+    def play(self, turn: Turn, player: Player, intro: Speech | None = None) -> Reply:
+        """Speak the current segment (or several in continuous mode) and ask to go on."""
+        speech = intro or Speech()
+        cost = {}
+
+        def measure(segment) -> float:
+            cost[segment] = render_segment(player.routine, segment, turn.locale)
+            return cost[segment].seconds
+
+        for segment in player.play(measure, TURN_BUDGET):
+            speech.extend(cost.get(segment) or render_segment(player.routine, segment,
+                                                              turn.locale))
+        self.keep(turn, player)
+        if player.at_end:
+            return self.finish(turn, player, speech)
+        following = player.routine.segments()[player.position + 1]
+        if following.step == player.segment.step:
+            if following.side != player.segment.side and following.part == 0:
+                question = "Say next for the right side."
+            elif following.part:
+                question = "Say next to keep going."
+            else:
+                question = "Rest a moment. Say next for the next set."
+        else:
+            question = "Say next when you're ready, or repeat to do it again."
+        return ask(speech, question,
+                   "Say next to go on, repeat to do that again, or pause to take a break.")
+
+    def finish(self, turn: Turn, player: Player, speech: Speech) -> Reply:
+        """Close the routine, remember it in the history, and end the session."""
+        player.done = True
+        history = turn.saved.setdefault("history", [])
+        history.append({"routine": player.routine.id,
+                        "finished": datetime.now(UTC).isoformat(timespec="seconds")})
+        del history[:-HISTORY_LENGTH]
+        self.keep(turn, None)
+        self.notify(RoutineEvent("completed", player.routine.id))
+        speech.say(f"That's the end of the {self.name(player.routine, turn)}. Nicely done. "
+                   "Drink some water, and come back any time.")
+        return Reply(speech, card=("Routine finished", self.name(player.routine, turn)))
+
+    def begin(self, turn: Turn, routine: Routine, intro: Speech | None = None) -> Reply:
+        """Start ``routine`` from the top."""
+        continuous = bool(turn.saved.get("prefs", {}).get("continuous"))
+        player = Player.start(routine, continuous=continuous)
+        speech = intro or Speech()
+        minutes = max(1, round(routine.seconds() / 60))
+        speech.say(f"Let's do the {self.name(routine, turn)}. It takes about {minutes} "
+                   f"minute{'s' if minutes > 1 else ''}.")
+        if routine.equipment:
+            speech.say(f"You'll need {_join(map(with_article, routine.equipment))}.")
+        if routine.avoid.get(turn.locale):
+            speech.say(routine.avoid.get(turn.locale))
+        self.notify(RoutineEvent("started", routine.id))
+        return self.play(turn, player, speech)
+
+    # -- intents ---------------------------------------------------------------
+
+    def launch(self, turn: Turn) -> Reply:
+        """Greet; offer to resume an unfinished routine, or ask how the user feels."""
+        turn.saved["visits"] = int(turn.saved.get("visits", 0)) + 1
+        speech = Speech()
+        saved = self.saved_player(turn)
+        if saved:
+            turn.session["offer"] = {"kind": "resume"}
+            speech.say(f"Welcome back. You were on {self.where(saved)}.")
+            return ask(speech, "Shall we pick up there?",
+                       "Would you like to pick up where you left off? Say yes or no.")
+        speech.say("Welcome to Hamstring Coach.")
+        self.safety_note(turn, speech)
+        return self.menu(speech)
+
+    def safety_note(self, turn: Turn, speech: Speech) -> None:
+        """Say the one-sentence safety note the first time a user hears the skill."""
+        if not turn.saved.get("safety_heard"):
+            turn.saved["safety_heard"] = True
+            speech.say(SAFETY_NOTE)
+
+    # -- triage --------------------------------------------------------------
+
+    def report_symptom(self, turn: Turn, symptom: str | None, timing: str | None) -> Reply:
+        """The user says how their hamstrings feel (and when): advise and offer a routine."""
+        profile = Profile.from_dict(turn.session.get("profile"))
+        if symptom and symptom != profile.symptom:
+            profile = Profile(symptom=symptom, timing=timing or profile.timing)
+        elif timing:
+            profile = Profile(**{**profile.to_dict(), "timing": timing})
+        return self.triage(turn, profile)
+
+    def triage(self, turn: Turn, profile: Profile) -> Reply:
+        """Red flags first; then ask what is still unknown; then the best advice."""
+        turn.session["profile"] = profile.to_dict()
+        turn.session.pop("offer", None)
+        speech = Speech()
+        self.safety_note(turn, speech)
+        if profile.symptom is None:
+            return ask(speech, "How do your hamstrings feel: tight, sore, stiff, or cramping?")
+        if profile.red_flag:
+            return self.red_flag(turn, speech)
+        choice = choose(self.advise(profile, turn.locale), self.static, profile)
+        if choice is None:
+            speech.say("I don't have advice for that yet.")
+            return self.list_routines(turn, speech)
+        needs = choice.needs
+        if needs is None and profile.timing is None and choice.routine in self.static:
+            needs = "timing"  # never offer a static stretch to someone about to run
+        if needs:
+            turn.session["offer"] = {"kind": "question", "field": needs}
+            return ask(speech, QUESTIONS[needs], QUESTIONS[needs] + " Yes or no?")
+        speech.say(choice.say.get(turn.locale))
+        tip = self.catalog.products.get(choice.product or "")
+        if tip:
+            speech.say(f"A {tip.name.get(turn.locale)} can help too: ask me about it any time.")
+        routine = self.catalog.routines.get(choice.routine or "")
+        if routine is None:
+            return self.menu(speech)
+        turn.session["offer"] = {"kind": "start", "routine": routine.id}
+        return ask(speech, f"Shall we start the {self.name(routine, turn)}?",
+                   f"Would you like to start the {self.name(routine, turn)}? Say yes or no.")
+
+    def red_flag(self, turn: Turn, speech: Speech) -> Reply:
+        """Stop: no routine, see a professional; offer the cold-pack tip if there is one."""
+        who = PROFESSIONAL.get(turn.locale, PROFESSIONAL["en-US"])
+        speech.say("That could be more than tightness, so please don't stretch, roll or run "
+                   f"on it today. Stop, and have it checked by {who}.")
+        tip = self.catalog.find_product("cold pack")
+        if tip is None:
+            speech.say("Take care of yourself.")
+            return Reply(speech)
+        turn.session["offer"] = {"kind": "product", "product": tip.id}
+        return ask(speech, f"Would you like my tip on using a {tip.name.get(turn.locale)}?",
+                   f"Shall I tell you how to use a {tip.name.get(turn.locale)}? Yes or no?")
+
+    def product_tips(self, turn: Turn, spoken: str | None) -> Reply:
+        """Tell the user about one recovery product, or list them."""
+        tip = self.catalog.find_product(spoken)
+        if tip is None:
+            names = [t.name.get(turn.locale) for t in self.catalog.products.values()]
+            speech = Speech()
+            if spoken:
+                speech.say(f"I don't have a tip on {spoken}.")
+            if not names:
+                return self.menu(speech.say("No product tips are installed."))
+            speech.say(f"I can tell you about {_join(names[:8])}.")
+            return ask(speech, "Which one would you like to hear about?")
+        return self.tip(tip, turn)
+
+    def tip(self, tip: ProductTip, turn: Turn) -> Reply:
+        """A product tip spoken (what, when, how, when not) and sent as a card."""
+        speech = Speech()
+        for part in (tip.what, tip.when, tip.how, tip.avoid):
+            speech.say(part.get(turn.locale))
+        card = (tip.name.get(turn.locale).capitalize(), speech.text())
+        reply = self.menu(speech)
+        reply.card = card
+        return reply
+
+    def start_routine(self, turn: Turn, spoken: str | None) -> Reply:
+        """Start the routine the user named, or list what there is."""
+        routine = self.catalog.find_routine(spoken)
+        if routine:
+            return self.begin(turn, routine)
+        speech = Speech()
+        if spoken:
+            speech.say(f"I don't know a routine called {spoken}.")
+        return self.list_routines(turn, speech)
+
+    def list_routines(self, turn: Turn, speech: Speech | None = None) -> Reply:
+        """Name the routines there are and ask which one."""
+        speech = speech or Speech()
+        names = [self.name(r, turn) for r in self.catalog.routines.values()]
+        if not names:
+            speech.say("No routines are installed yet.")
+            return Reply(speech)
+        shown = names[:6]
+        more = f", and {len(names) - 6} more" if len(names) > 6 else ""
+        speech.say(f"I have {_join(shown)}{more}.")
+        return ask(speech, "Which one would you like?",
+                   f"Which routine would you like? For example, say start the {shown[0]}.")
+
+    def next(self, turn: Turn) -> Reply:
+        """Go to the next segment, or finish."""
+        player = self.player(turn)
+        if player is None:
+            return self.nothing_running(turn)
+        step_before = player.segment.step
+        if not player.next():
+            return self.finish(turn, player, Speech())
+        if player.segment.step != step_before:
+            self.notify(RoutineEvent("step_done", player.routine.id, step_before + 1))
+        return self.play(turn, player)
+
+    def previous(self, turn: Turn) -> Reply:
+        """Go back to the previous step."""
+        player = self.player(turn)
+        if player is None:
+            return self.nothing_running(turn)
+        speech = Speech()
+        if not player.previous():
+            speech.say("This is the first step, so here it is again.")
+        return self.play(turn, player, speech)
+
+    def repeat(self, turn: Turn) -> Reply:
+        """Play the current segment again, or repeat the last question."""
+        player = self.player(turn)
+        if player is not None:
+            return self.play(turn, player)
+        question = turn.session.get("question")
+        if question:
+            return ask(Speech(), question)
+        return self.menu(Speech())
+
+    def start_over(self, turn: Turn) -> Reply:
+        """Back to the first step of the current routine."""
+        player = self.player(turn) or self.saved_player(turn)
+        if player is None:
+            return self.nothing_running(turn)
+        player.start_over()
+        return self.play(turn, player, Speech().say("Starting over."))
+
+    def pause(self, turn: Turn) -> Reply:
+        """Save the position and end the session; launching again offers to resume."""
+        player = self.player(turn)
+        if player is None:
+            return Reply(Speech().say("Okay. Come back whenever you like."))
+        player.pause()
+        self.keep(turn, player)
+        return Reply(Speech().say(
+            f"Paused on {self.where(player)}. When you're ready, say: Alexa, ask hamstring "
+            "coach to resume."))
+
+    def resume(self, turn: Turn) -> Reply:
+        """Carry on from where the user paused or left off."""
+        player = self.player(turn) or self.saved_player(turn)
+        if player is None:
+            return self.nothing_running(turn)
+        player.resume()
+        return self.play(turn, player, Speech().say(f"Picking up at {self.where(player)}."))
+
+    def progress(self, turn: Turn) -> Reply:
+        """Say how far along the user is."""
+        player = self.player(turn)
+        if player is None:
+            return self.nothing_running(turn)
+        progress = player.progress()
+        speech = Speech().say(
+            f"You're on step {progress.step} of {progress.steps}, about "
+            f"{seconds_phrase(progress.minutes_left * 60)} left.")
+        return ask(speech, "Say next when you're ready.",
+                   "Say next to go on, or pause to take a break.")
+
+    def set_continuous(self, turn: Turn, continuous: bool) -> Reply:
+        """Switch between one step a turn and several steps a turn."""
+        turn.saved.setdefault("prefs", {})["continuous"] = continuous
+        player = self.player(turn)
+        if player is None:
+            speech = Speech().say("Okay, I'll keep going without stopping." if continuous
+                                  else "Okay, one step at a time.")
+            return self.menu(speech)
+        player.continuous = continuous
+        if continuous and not player.at_end:
+            player.next()
+        speech = Speech().say("Okay, I'll keep going." if continuous
+                              else "Okay, one step at a time.")
+        return self.play(turn, player, speech)
+
+    def yes(self, turn: Turn) -> Reply:
+        """Accept the offer made last turn."""
+        offer = turn.offer
+        if offer.get("kind") == "resume":
+            return self.resume(turn)
+        if offer.get("kind") == "start":
+            routine = self.catalog.routines.get(offer.get("routine", ""))
+            if routine:
+                return self.begin(turn, routine)
+        if offer.get("kind") == "question":
+            return self.answer(turn, True)
+        if offer.get("kind") == "product":
+            tip = self.catalog.products.get(offer.get("product", ""))
+            if tip:
+                return self.tip(tip, turn)
+        if self.player(turn):
+            return self.next(turn)
+        return self.menu(Speech())
+
+    def no(self, turn: Turn) -> Reply:
+        """Decline the offer made last turn."""
+        offer = turn.offer
+        turn.session.pop("offer", None)
+        if offer.get("kind") == "resume":
+            self.keep(turn, None)
+            return self.menu(Speech().say("Okay, a fresh start then."))
+        if offer.get("kind") == "question":
+            turn.session["offer"] = offer
+            return self.answer(turn, False)
+        if self.player(turn):
+            return ask(Speech().say("Okay."), "Say next when you're ready, or stop to finish.")
+        return self.menu(Speech().say("No problem."))
+
+    def answer(self, turn: Turn, value: bool) -> Reply:
+        """A yes or no to a triage question: fill it into the profile and triage again."""
+        profile = Profile.from_dict(turn.session.get("profile"))
+        return self.triage(turn, profile.answer(turn.offer["field"], value))
+
+    def help(self, turn: Turn) -> Reply:
+        """Explain what can be said right now."""
+        player = self.player(turn)
+        if player:
+            speech = Speech().say(
+                f"We're on {self.where(player)}. You can say next, repeat, go back, "
+                "how many left, keep going, or pause.")
+            return ask(speech, "What would you like?",
+                       "Say next to go on, or pause to take a break.")
+        speech = Speech().say(
+            "I talk you through stretches, strength work and foam rolling for your "
+            "hamstrings, step by step. Tell me how they feel, or ask for a routine.")
+        return self.menu(speech)
+
+    def stop(self, turn: Turn) -> Reply:
+        """End the session; an unfinished routine stays saved."""
+        player = self.player(turn)
+        if player:
+            self.keep(turn, player)
+            return Reply(Speech().say("Okay, I've saved your place. See you next time."))
+        return Reply(Speech().say("Okay. Look after those hamstrings."))
+
+    def fallback(self, turn: Turn) -> Reply:
+        """Something was said that the skill does not understand."""
+        speech = Speech().say("Sorry, I didn't catch that.")
+        if self.player(turn):
+            return ask(speech, "Say next, repeat, or pause.")
+        return self.menu(speech)
+
+    def nothing_running(self, turn: Turn) -> Reply:
+        """Answer a routine command when no routine is running."""
+        return self.menu(Speech().say("There's no routine running right now."))
+
+
+def _join(items) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def with_article(thing: str) -> str:
+    """'a strap', 'an exercise ball'; plurals and 'some ...' are left alone."""
+    if thing.endswith("s") or thing.split()[0] in ("a", "an", "some", "your", "two"):
+        return thing
+    return ("an " if thing[0] in "aeiou" else "a ") + thing

@@ -1,0 +1,211 @@
+"""The Alexa side: ask-sdk-core handlers and interceptors around ``Coach``.
+
+Each handler matches a request and calls one ``Coach`` method; the interceptors
+load the user's saved attributes before a turn and save them after it. A store
+that fails is logged and costs the saved position, never the answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
+from ask_sdk_core.dispatch_components import (
+    AbstractExceptionHandler,
+    AbstractRequestHandler,
+    AbstractRequestInterceptor,
+    AbstractResponseInterceptor,
+)
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.skill import CustomSkill
+from ask_sdk_core.skill_builder import CustomSkillBuilder
+from ask_sdk_core.utils import is_intent_name, is_request_type
+from ask_sdk_model import Response
+from ask_sdk_model.slu.entityresolution import StatusCode
+
+from skill.conversation import Coach, Reply, Turn, ask
+from skill.speech import Speech
+
+log = logging.getLogger(__name__)
+
+Action = Callable[[Coach, Turn, HandlerInput], Reply]
+
+
+def slot(handler_input: HandlerInput, name: str) -> str | None:
+    """A slot's resolved id if entity resolution matched, else what was heard."""
+    intent = getattr(handler_input.request_envelope.request, "intent", None)
+    found = (intent.slots or {}).get(name) if intent else None
+    if found is None:
+        return None
+    resolutions = getattr(found.resolutions, "resolutions_per_authority", None) or []
+    for resolution in resolutions:
+        if resolution.status and resolution.status.code == StatusCode.ER_SUCCESS_MATCH:
+            return resolution.values[0].value.id or resolution.values[0].value.name
+    return found.value or None
+
+
+def turn_of(handler_input: HandlerInput) -> Turn:
+    """The ``Turn`` the request interceptor built for this request."""
+    return handler_input.attributes_manager.request_attributes["turn"]
+
+
+class CoachHandler(AbstractRequestHandler):
+    """Matches one kind of request and answers it with one ``Coach`` method."""
+
+    def __init__(self, coach: Coach, matches: Callable[[HandlerInput], bool],
+                 action: Action) -> None:
+        self.coach, self.matches, self.action = coach, matches, action
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return self.matches(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        reply = self.action(self.coach, turn_of(handler_input), handler_input)
+        return respond(handler_input, reply)
+
+
+def respond(handler_input: HandlerInput, reply: Reply) -> Response:
+    """Turn a ``Reply`` into the Alexa response; remember the question for "repeat"."""
+    builder = handler_input.response_builder
+    builder.speak(reply.speech.ssml())
+    if reply.reprompt:
+        builder.ask(Speech().say(reply.reprompt).ssml())
+        handler_input.attributes_manager.session_attributes["question"] = reply.reprompt
+    if reply.card:
+        builder.set_card(_card(*reply.card))
+    builder.set_should_end_session(reply.ends_session)
+    return builder.response
+
+
+def _card(title: str, content: str):
+    from ask_sdk_model.ui import SimpleCard
+
+    return SimpleCard(title=title, content=content)
+
+
+class SessionEndedHandler(AbstractRequestHandler):
+    """The session closed (timeout, "exit", error): nothing can be said; keep the place."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_request_type("SessionEndedRequest")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        request = handler_input.request_envelope.request
+        log.info("session ended: %s", getattr(request, "reason", None))
+        turn_of(handler_input).session.pop("offer", None)
+        return handler_input.response_builder.response
+
+
+class LoadTurn(AbstractRequestInterceptor):
+    """Read the saved attributes and build the ``Turn`` before a handler runs."""
+
+    def __init__(self, store: AbstractPersistenceAdapter | None) -> None:
+        self.store = store
+
+    def process(self, handler_input: HandlerInput) -> None:
+        envelope = handler_input.request_envelope
+        saved: dict = {}
+        if self.store is not None:
+            try:
+                saved = self.store.get_attributes(request_envelope=envelope) or {}
+            except Exception:  # noqa: BLE001 - any store failure costs the position only
+                log.exception("could not read saved attributes")
+        session = envelope.session
+        handler_input.attributes_manager.request_attributes["saved_before"] = repr(saved)
+        handler_input.attributes_manager.request_attributes["turn"] = Turn(
+            locale=getattr(envelope.request, "locale", None) or "en-US",
+            session=handler_input.attributes_manager.session_attributes,
+            saved=saved,
+            new_session=bool(session and session.new),
+        )
+
+
+class SaveTurn(AbstractResponseInterceptor):
+    """Save the attributes after a turn when they changed, and always at session end."""
+
+    def __init__(self, store: AbstractPersistenceAdapter | None) -> None:
+        self.store = store
+
+    def process(self, handler_input: HandlerInput, response: Response) -> None:
+        attributes = handler_input.attributes_manager.request_attributes
+        turn: Turn | None = attributes.get("turn")
+        if self.store is None or turn is None:
+            return
+        ended = is_request_type("SessionEndedRequest")(handler_input)
+        if not ended and repr(turn.saved) == attributes.get("saved_before"):
+            return
+        try:
+            self.store.save_attributes(
+                request_envelope=handler_input.request_envelope, attributes=turn.saved)
+        except Exception:  # noqa: BLE001 - the answer still goes out
+            log.exception("could not save attributes")
+
+
+class ErrorHandler(AbstractExceptionHandler):
+    """The one exception handler: log it and give the user something to do."""
+
+    def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
+        return True
+
+    def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
+        log.exception("handler failed", exc_info=exception)
+        speech = Speech().say("Sorry, something went wrong on my side.")
+        reply = ask(speech, "What would you like to try?",
+                    "What would you like to do? You can also say stop.")
+        return respond(handler_input, reply)
+
+
+def intent(name: str) -> Callable[[HandlerInput], bool]:
+    """Match an intent by name."""
+    return is_intent_name(name)
+
+
+def routes() -> list[tuple[Callable[[HandlerInput], bool], Action]]:
+    """Which ``Coach`` method answers which request."""
+    return [
+        (is_request_type("LaunchRequest"), lambda c, t, h: c.launch(t)),
+        (intent("StartRoutineIntent"), lambda c, t, h: c.start_routine(t, slot(h, "routine"))),
+        (intent("ListRoutinesIntent"), lambda c, t, h: c.list_routines(t)),
+        (intent("ReportSymptomIntent"),
+         lambda c, t, h: c.report_symptom(t, slot(h, "symptom"), slot(h, "timing"))),
+        (intent("ProductTipsIntent"), lambda c, t, h: c.product_tips(t, slot(h, "product"))),
+        (intent("ProgressIntent"), lambda c, t, h: c.progress(t)),
+        (intent("KeepGoingIntent"), lambda c, t, h: c.set_continuous(t, True)),
+        (intent("OneStepAtATimeIntent"), lambda c, t, h: c.set_continuous(t, False)),
+        (intent("AMAZON.NextIntent"), lambda c, t, h: c.next(t)),
+        (intent("AMAZON.PreviousIntent"), lambda c, t, h: c.previous(t)),
+        (intent("AMAZON.RepeatIntent"), lambda c, t, h: c.repeat(t)),
+        (intent("AMAZON.StartOverIntent"), lambda c, t, h: c.start_over(t)),
+        (intent("AMAZON.PauseIntent"), lambda c, t, h: c.pause(t)),
+        (intent("AMAZON.ResumeIntent"), lambda c, t, h: c.resume(t)),
+        (intent("AMAZON.YesIntent"), lambda c, t, h: c.yes(t)),
+        (intent("AMAZON.NoIntent"), lambda c, t, h: c.no(t)),
+        (intent("AMAZON.HelpIntent"), lambda c, t, h: c.help(t)),
+        (intent("AMAZON.StopIntent"), lambda c, t, h: c.stop(t)),
+        (intent("AMAZON.CancelIntent"), lambda c, t, h: c.stop(t)),
+        (intent("AMAZON.NavigateHomeIntent"), lambda c, t, h: c.stop(t)),
+        (intent("AMAZON.FallbackIntent"), lambda c, t, h: c.fallback(t)),
+    ]
+
+
+def handled_intents() -> list[str]:
+    """Names of every intent the skill answers (for checking interaction models)."""
+    names = []
+    for matches, _ in routes():
+        name = getattr(matches, "intent_name", None)
+        if name:
+            names.append(name)
+    return names
+
+
+def build_skill(coach: Coach, store: AbstractPersistenceAdapter | None) -> CustomSkill:
+    """The ask-sdk skill: handlers, interceptors and the exception handler."""
+    builder = CustomSkillBuilder()
+    for matches, action in routes():
+        builder.add_request_handler(CoachHandler(coach, matches, action))
+    builder.add_request_handler(SessionEndedHandler())
+    builder.add_global_request_interceptor(LoadTurn(store))
+    builder.add_global_response_interceptor(SaveTurn(store))
+    builder.add_exception_handler(ErrorHandler())
+    return builder.create()

@@ -1,0 +1,253 @@
+"""Finding, loading and isolating content packs.
+
+Packs are found through the entry-point group ``hamstring_coach.packs``. Each
+hook is called pack by pack, so a pack that fails to import, returns malformed
+data or raises costs only its own contribution: the failure is recorded as a
+``Problem`` naming the pack and the hook, and the skill keeps serving.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+import pluggy
+
+from skill import hookspecs
+from skill.catalog import AdviceRule, Catalog, PackInfo, ProductTip
+from skill.content import PackContent, Problem, load_pack
+from skill.conversation import RoutineEvent
+from skill.triage import Advice, Profile, advice_from_rule, rule_matches
+
+log = logging.getLogger(__name__)
+GROUP = "hamstring_coach.packs"
+HOOKS = ("register_content", "register_advice", "register_product_tips",
+         "register_model_words", "routine_event")
+
+
+class ContentHooks:
+    """The core's own plugin: serves the advice, product and word sections of YAML
+    files through the same hooks a pack implements in code."""
+
+    def __init__(self) -> None:
+        self.rules: list[AdviceRule] = []
+        self.products: list[ProductTip] = []
+        self.words: dict[str, dict[str, Any]] = {}
+
+    def add(self, content: PackContent) -> None:
+        """Take over a validated pack's declarative sections."""
+        self.rules += content.advice
+        self.products += content.products
+        for slot_type, values in content.words.items():
+            for value, phrases in values.items():
+                self.words.setdefault(slot_type, {}).setdefault(value, []).append(phrases)
+
+    @hookspecs.hookimpl
+    def register_advice(self, profile: Profile) -> list[Advice]:
+        """Advice from every matching YAML rule."""
+        return [advice_from_rule(r, profile) for r in self.rules if rule_matches(r, profile)]
+
+    @hookspecs.hookimpl
+    def register_product_tips(self) -> list[ProductTip]:
+        """Every product tip from YAML."""
+        return list(self.products)
+
+    @hookspecs.hookimpl
+    def register_model_words(self, locale: str) -> dict[str, dict[str, list[str]]]:
+        """Words from YAML, the locale's own list where one is given."""
+        out: dict[str, dict[str, list[str]]] = {}
+        for slot_type, values in self.words.items():
+            for value, contributions in values.items():
+                phrases = out.setdefault(slot_type, {}).setdefault(value, [])
+                for item in contributions:
+                    if isinstance(item, dict):
+                        item = item.get(locale) or item.get("en") or item.get("en-US") or []
+                    phrases += [p for p in item if p not in phrases]
+        return out
+
+
+@dataclass
+class PackRecord:
+    """A pack as found: where it came from and what it offers."""
+
+    name: str
+    distribution: str = ""
+    version: str = ""
+    plugin: Any = None
+    info: PackInfo | None = None
+    routines: list[str] = field(default_factory=list)
+    hooks: list[str] = field(default_factory=list)
+    ok: bool = True
+
+
+@dataclass
+class Packs:
+    """The loaded packs: the catalog they built, and what went wrong."""
+
+    manager: pluggy.PluginManager
+    catalog: Catalog
+    records: dict[str, PackRecord]
+    problems: list[Problem]
+
+    def call(self, hook: str, **kwargs) -> list[tuple[str, Any]]:
+        """Call ``hook`` on each pack separately; a pack that raises is reported and left out."""
+        results = []
+        for impl in reversed(getattr(self.manager.hook, hook).get_hookimpls()):
+            args = {name: kwargs[name] for name in impl.argnames}
+            try:
+                results.append((impl.plugin_name, impl.function(**args)))
+            except Exception as error:  # noqa: BLE001 - a pack's error costs its contribution
+                self.report(impl.plugin_name, hook, f"raised {type(error).__name__}: {error}")
+        return results
+
+    def report(self, pack: str, hook: str, reason: str) -> None:
+        """Record and log a pack's failure."""
+        problem = Problem(pack, 0, 0, hook, reason, pack)
+        self.problems.append(problem)
+        log.warning("pack %s, hook %s: %s", pack, hook, reason)
+
+    def advice(self, profile: Profile, locale: str = "en-US") -> list[Advice]:
+        """Every pack's advice for ``profile``; malformed answers are reported and dropped."""
+        found = []
+        for pack, answer in self.call("register_advice", profile=profile, locale=locale):
+            items = _list_of(answer, Advice)
+            if items is None:
+                self.report(pack, "register_advice", "did not return a list of Advice")
+                continue
+            found += [a if a.source else Advice(a.say, a.routine, a.product, a.priority,
+                                                a.needs, pack) for a in items
+                      if a.routine is None or a.routine in self.catalog.routines]
+        return found
+
+    def model_words(self, locale: str) -> dict[str, dict[str, list[str]]]:
+        """Interaction-model words from every pack, merged."""
+        merged: dict[str, dict[str, list[str]]] = {}
+        for pack, answer in self.call("register_model_words", locale=locale):
+            if not isinstance(answer, dict):
+                self.report(pack, "register_model_words", "did not return a mapping")
+                continue
+            for slot_type, values in answer.items():
+                for value, phrases in (values or {}).items():
+                    target = merged.setdefault(slot_type, {}).setdefault(value, [])
+                    target += [p for p in phrases if p not in target]
+        return merged
+
+    def notify(self, event: RoutineEvent) -> None:
+        """Tell observing packs about a routine event."""
+        self.call("routine_event", event=event)
+
+
+def _list_of(answer: Any, kind: type) -> list | None:
+    if answer is None:
+        return []
+    if isinstance(answer, list | tuple) and all(isinstance(a, kind) for a in answer):
+        return list(answer)
+    return None
+
+
+def discover(load: list[str] | None, disable: Iterable[str]) -> tuple[list, list[Problem]]:
+    """The entry points to load, filtered by ``LOAD_PACKS`` and ``DISABLE_PACKS``."""
+    found = sorted(entry_points(group=GROUP), key=lambda ep: ep.name)
+    chosen = [ep for ep in found if (load is None or ep.name in load) and ep.name not in disable]
+    problems = [Problem(name, 0, 0, "", "no installed pack has this name", name)
+                for name in (load or ()) if name not in {ep.name for ep in found}]
+    return chosen, problems
+
+
+def load_packs(load: list[str] | None = None, disable: Iterable[str] = (),
+               extra: dict[str, Any] | None = None) -> Packs:
+    """Find, register and validate packs, and build the catalog.
+
+    ``load`` names the packs to load (``None``: all installed); ``disable`` skips
+    some; ``extra`` registers plugin objects directly (tests and embedding).
+    """
+    manager = pluggy.PluginManager(hookspecs.PROJECT)
+    manager.add_hookspecs(hookspecs)
+    content_hooks = ContentHooks()
+    packs = Packs(manager, Catalog(), {}, [])
+    entries, packs.problems = discover(load, set(disable))
+    candidates: list[tuple[str, Any, str, str]] = []
+    for ep in entries:
+        dist = getattr(ep, "dist", None)
+        try:
+            candidates.append((ep.name, ep.load(), dist.name if dist else "",
+                               dist.version if dist else ""))
+        except Exception as error:  # noqa: BLE001 - a broken pack is skipped
+            packs.records[ep.name] = PackRecord(ep.name, ok=False)
+            packs.report(ep.name, "import", f"failed to import: {type(error).__name__}: {error}")
+    candidates += [(name, plugin, "", "") for name, plugin in (extra or {}).items()]
+    for name, plugin, dist, version in candidates:
+        record = PackRecord(name, dist, version, plugin)
+        packs.records[name] = record
+        try:
+            manager.register(plugin, name=name)
+        except Exception as error:  # noqa: BLE001 - bad hook signatures and the like
+            record.ok = False
+            packs.report(name, "register", str(error))
+            continue
+        record.hooks = sorted(i.name for i in manager.get_hookcallers(plugin) or ())
+    for name, answer in packs.call("register_content"):
+        _add_content(packs, content_hooks, name, answer)
+    manager.register(content_hooks, name="content")
+    for name, answer in packs.call("register_product_tips"):
+        for tip in _list_of(answer, ProductTip) or []:
+            packs.catalog.add_product(tip)
+        if _list_of(answer, ProductTip) is None:
+            packs.report(name, "register_product_tips", "did not return a list of ProductTip")
+    _check_references(packs, content_hooks)
+    return packs
+
+
+def _add_content(packs: Packs, content_hooks: ContentHooks, name: str, answer: Any) -> None:
+    record = packs.records[name]
+    if not isinstance(answer, list | tuple) or not all(
+            isinstance(p, str | Path) for p in answer):
+        record.ok = False
+        packs.report(name, "register_content", "did not return a list of file paths")
+        return
+    content = load_pack([Path(p) for p in answer], name)
+    if content.problems:
+        record.ok = False
+        packs.problems += content.problems
+        for problem in content.problems:
+            log.warning("pack %s: %s", name, problem)
+        return
+    record.info = content.info
+    catalog = packs.catalog
+    for routine in content.routines:
+        clash = _clash(catalog, routine.id, [routine.name.default, *routine.synonyms])
+        if clash:
+            packs.report(name, "register_content", clash)
+            continue
+        catalog.add_routine(routine)
+        record.routines.append(routine.id)
+    catalog.packs[name] = content.info
+    content_hooks.add(content)
+
+
+def _clash(catalog: Catalog, routine_id: str, names: list[str]) -> str | None:
+    """Why a routine cannot be added beside the ones already there, or None."""
+    if routine_id in catalog.routines:
+        other = catalog.routines[routine_id].pack
+        return f"routine id {routine_id!r} is already used by pack {other!r}"
+    for spoken in names:
+        owner = catalog.routine_named(spoken)
+        if owner:
+            return (f"routine {routine_id!r}: the name {spoken!r} is already used by routine "
+                    f"{owner.id!r} of pack {owner.pack!r}")
+    return None
+
+
+def _check_references(packs: Packs, content_hooks: ContentHooks) -> None:
+    """Advice that names a routine or product nobody ships is reported."""
+    for rule in content_hooks.rules:
+        if rule.routine and rule.routine not in packs.catalog.routines:
+            packs.report(rule.pack, "register_advice",
+                         f"advice {rule.id!r} recommends unknown routine {rule.routine!r}")
+        if rule.product and rule.product not in packs.catalog.products:
+            packs.report(rule.pack, "register_advice",
+                         f"advice {rule.id!r} mentions unknown product {rule.product!r}")

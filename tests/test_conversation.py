@@ -1,0 +1,213 @@
+"""Whole conversations through POST /alexa over real HTTP, with signed requests.
+
+Every answer passes the SSML and reprompt checks in ``SkillClient.send``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+
+import pytest
+
+from skill.store import SqliteStore
+from tests.support.client import DemoPack, LiveServer, SkillClient, make_app
+
+SEGMENTS = 7  # demo routine: 2 sides, 2 sets, 2 parts of a 70 s roll, 1 instruction
+
+
+def saved(demo_app) -> dict:
+    """What the store holds for the test user."""
+    path = demo_app.config["DATABASE_URL"][len("sqlite:///"):]
+    row = sqlite3.connect(path).execute("SELECT data FROM attributes").fetchone()
+    return json.loads(row[0]) if row else {}
+
+
+def test_launch_asks_what_is_wrong_and_gives_the_safety_note_once(client):
+    first = client.launch()
+    assert not first.ends and "?" in first.text
+    assert "not a doctor" in first.text
+    client.say("AMAZON.StopIntent")
+    assert "not a doctor" not in client.launch().text
+
+
+def test_a_whole_routine_start_to_finish(client, demo_app):
+    answer = client.say("StartRoutineIntent", routine="demo routine")
+    spoken = [answer.text]
+    assert "It takes about 3 minutes" in answer.text and "a strap" in answer.text
+    assert "Step 1 of 4: Lying stretch." in answer.text and "Left side first." in answer.text
+    assert "Say next for the right side." in answer.text
+    while not answer.ends:
+        answer = client.say("AMAZON.NextIntent")
+        spoken.append(answer.text)
+    whole = " ".join(spoken)
+    for expected in ("Now the right side.", "Step 2 of 4: Bridges.", "Set one of two.",
+                     "Set two of two.", "One. Two. Three. Four. Five. And rest.",
+                     "Step 3 of 4: Long roll.", "Roll slowly for 1 minute 10 seconds",
+                     "Stay with it.", "Step 4 of 4: Finish.", "end of the demo routine"):
+        assert expected in whole
+    assert answer.card["title"] == "Routine finished"
+    record = saved(demo_app)
+    assert "player" not in record
+    assert record["history"][-1]["routine"] == "demo-routine"
+
+
+def test_unknown_routine_lists_what_exists(client):
+    answer = client.say("StartRoutineIntent", routine="yoga for cats")
+    assert "I don't know a routine called yoga for cats" in answer.text
+    assert "demo routine" in answer.text and not answer.ends
+
+
+def test_routine_found_by_synonym_and_filler_words(client):
+    assert "Lying stretch" in client.say("StartRoutineIntent", routine="the demo").text
+    assert "Lying stretch" in client.say("StartRoutineIntent",
+                                         routine="The Test Routine please").text
+
+
+@pytest.mark.parametrize("intent", ["AMAZON.NextIntent", "AMAZON.PreviousIntent",
+                                    "ProgressIntent", "AMAZON.ResumeIntent",
+                                    "AMAZON.StartOverIntent"])
+def test_routine_commands_with_nothing_running_get_a_helpful_answer(client, intent):
+    client.launch()
+    answer = client.say(intent)
+    assert "no routine running" in answer.text and not answer.ends
+
+
+def test_previous_repeat_and_progress(client):
+    client.say("StartRoutineIntent", routine="demo routine")
+    client.say("AMAZON.NextIntent")
+    bridges = client.say("AMAZON.NextIntent")
+    assert "Step 2 of 4: Bridges." in bridges.text
+    again = client.say("AMAZON.RepeatIntent")
+    assert again.ssml == bridges.ssml
+    progress = client.say("ProgressIntent")
+    assert "step 2 of 4" in progress.text and "left" in progress.text
+    back = client.say("AMAZON.PreviousIntent")
+    assert "Step 1 of 4: Lying stretch." in back.text
+    first = client.say("AMAZON.PreviousIntent")
+    assert "This is the first step" in first.text
+
+
+def test_pause_then_resume_after_the_session_ends(client, demo_app):
+    client.say("StartRoutineIntent", routine="demo routine")
+    client.say("AMAZON.NextIntent")
+    paused = client.say("AMAZON.PauseIntent")
+    assert paused.ends and "step 1 of 4" in paused.text
+    assert saved(demo_app)["player"]["position"] == 1
+    welcome = client.launch()
+    assert "Welcome back. You were on step 1 of 4 of the demo routine." in welcome.text
+    assert "Shall we pick up there?" in welcome.text
+    resumed = client.say("AMAZON.YesIntent")
+    assert "Now the right side." in resumed.text
+
+
+def test_one_shot_resume_in_a_new_session(client):
+    client.say("StartRoutineIntent", routine="demo routine")
+    client.say("AMAZON.NextIntent")
+    client.say("AMAZON.NextIntent")
+    client.end()
+    answer = client.say("AMAZON.ResumeIntent")
+    assert "Picking up at step 2 of 4" in answer.text and "Bridges" in answer.text
+
+
+def test_session_end_saves_the_place_and_no_declines_it(client, demo_app):
+    client.say("StartRoutineIntent", routine="demo routine")
+    client.say("AMAZON.NextIntent")
+    client.end("EXCEEDED_MAX_REPROMPTS")
+    assert saved(demo_app)["player"]["position"] == 1
+    client.launch()
+    fresh = client.say("AMAZON.NoIntent")
+    assert "fresh start" in fresh.text
+    assert "player" not in saved(demo_app)
+    assert "Welcome to Hamstring Coach" in client.launch().text
+
+
+def test_start_over(client):
+    client.say("StartRoutineIntent", routine="demo routine")
+    client.say("AMAZON.NextIntent")
+    client.say("AMAZON.NextIntent")
+    answer = client.say("AMAZON.StartOverIntent")
+    assert "Starting over." in answer.text and "Step 1 of 4" in answer.text
+
+
+def test_continuous_mode_speaks_several_segments_per_turn(client, demo_app):
+    client.say("StartRoutineIntent", routine="demo routine")
+    client.say("AMAZON.NextIntent")
+    answer = client.say("KeepGoingIntent")
+    assert "keep going" in answer.text
+    assert "Set one of two." in answer.text and "Set two of two." in answer.text
+    assert saved(demo_app)["prefs"]["continuous"] is True
+    turns = 1
+    while not answer.ends:
+        answer = client.say("AMAZON.NextIntent")
+        turns += 1
+    assert turns < SEGMENTS - 2
+    client.say("StartRoutineIntent", routine="demo routine")
+    single = client.say("OneStepAtATimeIntent")
+    assert "one step at a time" in single.text
+    assert saved(demo_app)["prefs"]["continuous"] is False
+
+
+@pytest.mark.parametrize("intent, words, ends", [
+    ("AMAZON.HelpIntent", "Tell me how they feel", False),
+    ("AMAZON.FallbackIntent", "didn't catch that", False),
+    ("AMAZON.StopIntent", "Look after those hamstrings", True),
+    ("AMAZON.CancelIntent", "Look after those hamstrings", True),
+    ("AMAZON.NavigateHomeIntent", "Look after those hamstrings", True),
+    ("AMAZON.YesIntent", "How do your hamstrings feel", False),
+    ("AMAZON.NoIntent", "No problem", False),
+    ("AMAZON.RepeatIntent", "What would you like", False),
+    ("AMAZON.PauseIntent", "Come back whenever", True),
+    ("ListRoutinesIntent", "demo routine", False),
+])
+def test_every_intent_answers_outside_a_routine(client, intent, words, ends):
+    client.launch()
+    answer = client.say(intent)
+    assert words in answer.text and answer.ends is ends
+
+
+def test_help_and_stop_inside_a_routine(client, demo_app):
+    client.say("StartRoutineIntent", routine="demo routine")
+    help_answer = client.say("AMAZON.HelpIntent")
+    assert "We're on step 1 of 4" in help_answer.text and "next" in help_answer.text
+    stop = client.say("AMAZON.StopIntent")
+    assert "saved your place" in stop.text and stop.ends
+    assert saved(demo_app)["player"]["routine"] == "demo-routine"
+
+
+class BrokenStore(SqliteStore):
+    """A store that is down."""
+
+    def get_attributes(self, request_envelope):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    def save_attributes(self, request_envelope, attributes):
+        raise sqlite3.OperationalError("disk I/O error")
+
+
+def test_a_store_that_is_down_costs_the_position_not_the_answer(tmp_path, chain, caplog):
+    app = make_app(tmp_path, chain, load="", plugins={"demo": DemoPack()},
+                   store=BrokenStore(str(tmp_path / "x.db")))
+    with LiveServer(app) as live, caplog.at_level(logging.ERROR):
+        client = SkillClient(live.url, chain)
+        assert "Welcome to Hamstring Coach" in client.launch().text
+        answer = client.say("StartRoutineIntent", routine="demo routine")
+        assert "Lying stretch" in answer.text
+        assert "Now the right side." in client.say("AMAZON.NextIntent").text
+    assert "could not read saved attributes" in caplog.text
+    assert "could not save attributes" in caplog.text
+
+
+def test_a_handler_error_is_answered_not_500(tmp_path, chain, caplog):
+    app = make_app(tmp_path, chain, load="", plugins={"demo": DemoPack()})
+
+    def broken_begin(*args, **kwargs):
+        raise RuntimeError("bug in begin")
+
+    app.extensions["hamstring"]["coach"].begin = broken_begin
+    with LiveServer(app) as live, caplog.at_level(logging.ERROR):
+        answer = SkillClient(live.url, chain).say("StartRoutineIntent", routine="demo routine")
+    assert answer.status == 200
+    assert "something went wrong on my side" in answer.text and not answer.ends
+    assert "bug in begin" in caplog.text
