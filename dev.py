@@ -24,7 +24,7 @@ STAMP = VENV / ".installed"
 
 def setup() -> None:
     """Create ``.venv`` and install the project with its dev tools when pyproject changed."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be run by an older python3
         sys.exit("Hamstring Coach needs Python 3.11 or newer")
     if not (BIN / "python").exists():
         print("creating .venv", flush=True)
@@ -43,7 +43,8 @@ def run(args: list[str]) -> int:
     env = {**os.environ, "HAMSTRING_VERIFY_REQUESTS": os.environ.get(
         "HAMSTRING_VERIFY_REQUESTS", "0")}
     env.setdefault("HAMSTRING_DATABASE_URL", "sqlite:///hamstring.db")
-    print("Talk to it from another terminal with:  .venv/bin/hamstring simulate", flush=True)
+    print("Talk to it from another terminal with:\n"
+          "  .venv/bin/hamstring simulate --url http://127.0.0.1:5000/alexa", flush=True)
     return subprocess.call([str(BIN / "hamstring"), "serve", *args], env=env, cwd=ROOT)
 
 

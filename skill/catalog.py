@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 
 from skill.engine import Routine, Text
 
+NOT_WORD = re.compile(r"[^a-z0-9]+")
 FILLER_START = re.compile(r"^(?:the|my|a|an|some|your) ")
 FILLER_END = re.compile(r" (?:routine|workout|session|exercises|one|please)$")
 
 
 def normalise(words: str) -> str:
     """Lower case, letters and digits only, single spaces: how spoken names are compared."""
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", words.lower()).split())
+    return " ".join(NOT_WORD.sub(" ", words.lower()).split())
 
 
 @dataclass(frozen=True)

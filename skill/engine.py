@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Kind = Literal["hold", "reps", "rolling", "instruction"]
 KINDS: tuple[str, ...] = ("hold", "reps", "rolling", "instruction")
@@ -23,9 +23,11 @@ PART_SECONDS = 60.0
 WORDS_PER_SECOND = 150 / 60
 
 
-@dataclass(frozen=True)
-class Text:
-    """Spoken text: one string, or one per locale with an English fallback."""
+class Text(NamedTuple):
+    """Spoken text: one string, or one per locale with an English fallback.
+
+    A named tuple rather than a dataclass: catalogs build tens of thousands of these.
+    """
 
     default: str
     by_locale: tuple[tuple[str, str], ...] = ()
@@ -112,11 +114,15 @@ class Step:
 
 @dataclass(frozen=True)
 class Routine:
-    """An ordered list of steps with what a user needs to know before starting."""
+    """An ordered list of steps with what a user needs to know before starting.
+
+    ``step_source`` is the steps, or a function that builds them on first use, so a
+    catalog of thousands of routines loads quickly.
+    """
 
     id: str
     name: Text
-    steps: tuple[Step, ...]
+    step_source: tuple[Step, ...] | Callable[[], tuple[Step, ...]] = field(repr=False)
     synonyms: tuple[str, ...] = ()
     description: Text = field(default_factory=lambda: Text(""))
     when: Text = field(default_factory=lambda: Text(""))
@@ -124,6 +130,16 @@ class Routine:
     equipment: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     pack: str = ""
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        """The steps in order."""
+        steps = self.__dict__.get("_steps")
+        if steps is None:
+            source = self.step_source
+            steps = source() if callable(source) else source
+            object.__setattr__(self, "_steps", steps)
+        return steps
 
     def segments(self) -> tuple[Segment, ...]:
         """Every playable piece in order."""

@@ -17,7 +17,7 @@ from typing import Any
 
 import pluggy
 
-from skill import hookspecs
+from skill import config, hookspecs
 from skill.catalog import AdviceRule, Catalog, PackInfo, ProductTip
 from skill.content import PackContent, Problem, load_pack
 from skill.conversation import RoutineEvent
@@ -75,13 +75,22 @@ class PackRecord:
     """A pack as found: where it came from and what it offers."""
 
     name: str
-    distribution: str = ""
-    version: str = ""
     plugin: Any = None
+    dist: Any = None  # the importlib.metadata Distribution; its metadata is read on demand
     info: PackInfo | None = None
     routines: list[str] = field(default_factory=list)
     hooks: list[str] = field(default_factory=list)
     ok: bool = True
+
+    @property
+    def distribution(self) -> str:
+        """The name of the distribution that installed the pack."""
+        return self.dist.name if self.dist else ""
+
+    @property
+    def version(self) -> str:
+        """The installed distribution's version."""
+        return self.dist.version if self.dist else ""
 
 
 @dataclass
@@ -96,7 +105,7 @@ class Packs:
     def call(self, hook: str, **kwargs) -> list[tuple[str, Any]]:
         """Call ``hook`` on each pack separately; a pack that raises is reported and left out."""
         results = []
-        for impl in reversed(getattr(self.manager.hook, hook).get_hookimpls()):
+        for impl in getattr(self.manager.hook, hook).get_hookimpls():
             args = {name: kwargs[name] for name in impl.argnames}
             try:
                 results.append((impl.plugin_name, impl.function(**args)))
@@ -149,6 +158,12 @@ def _list_of(answer: Any, kind: type) -> list | None:
     return None
 
 
+def installed_packs() -> Packs:
+    """The packs the skill would load, honouring ``HAMSTRING_LOAD_PACKS``/``DISABLE_PACKS``."""
+    settings = config.load()
+    return load_packs(settings["LOAD_PACKS"], settings["DISABLE_PACKS"])
+
+
 def discover(load: list[str] | None, disable: Iterable[str]) -> tuple[list, list[Problem]]:
     """The entry points to load, filtered by ``LOAD_PACKS`` and ``DISABLE_PACKS``."""
     found = sorted(entry_points(group=GROUP), key=lambda ep: ep.name)
@@ -170,18 +185,16 @@ def load_packs(load: list[str] | None = None, disable: Iterable[str] = (),
     content_hooks = ContentHooks()
     packs = Packs(manager, Catalog(), {}, [])
     entries, packs.problems = discover(load, set(disable))
-    candidates: list[tuple[str, Any, str, str]] = []
+    candidates: list[tuple[str, Any, Any]] = []
     for ep in entries:
-        dist = getattr(ep, "dist", None)
         try:
-            candidates.append((ep.name, ep.load(), dist.name if dist else "",
-                               dist.version if dist else ""))
+            candidates.append((ep.name, ep.load(), ep.dist))
         except Exception as error:  # noqa: BLE001 - a broken pack is skipped
-            packs.records[ep.name] = PackRecord(ep.name, ok=False)
+            packs.records[ep.name] = PackRecord(ep.name, dist=ep.dist, ok=False)
             packs.report(ep.name, "import", f"failed to import: {type(error).__name__}: {error}")
-    candidates += [(name, plugin, "", "") for name, plugin in (extra or {}).items()]
-    for name, plugin, dist, version in candidates:
-        record = PackRecord(name, dist, version, plugin)
+    candidates += [(name, plugin, None) for name, plugin in (extra or {}).items()]
+    for name, plugin, dist in candidates:
+        record = PackRecord(name, plugin, dist)
         packs.records[name] = record
         try:
             manager.register(plugin, name=name)
@@ -189,7 +202,9 @@ def load_packs(load: list[str] | None = None, disable: Iterable[str] = (),
             record.ok = False
             packs.report(name, "register", str(error))
             continue
-        record.hooks = sorted(i.name for i in manager.get_hookcallers(plugin) or ())
+    for hook in HOOKS:
+        for impl in getattr(manager.hook, hook).get_hookimpls():
+            packs.records[impl.plugin_name].hooks.append(hook)
     for name, answer in packs.call("register_content"):
         _add_content(packs, content_hooks, name, answer)
     manager.register(content_hooks, name="content")

@@ -6,9 +6,10 @@ import re
 
 import pytest
 
-from skill.engine import Cue, Routine, Segment, Step, Text, speech_seconds
+from skill.engine import Cue, Routine, Segment, Step, Text
 from skill.speech import Speech, hold_cues, render_segment
 from skill.ssml import check, duration
+from tests.support.speech import hold_spans
 
 
 def hold(seconds: int, cues=(), sides="one", kind="hold") -> Routine:
@@ -18,15 +19,8 @@ def hold(seconds: int, cues=(), sides="one", kind="hold") -> Routine:
 
 
 def hold_time(ssml: str) -> float:
-    """Seconds between the words that start a hold and the words that end it."""
-    words = re.sub(r"<break time=\"([\d.]+)(ms|s)\"/>",
-                   lambda m: f" <{float(m[1]) / (1000 if m[2] == 'ms' else 1)}> ", ssml)
-    words = re.sub(r"</?speak>", "", words)
-    inner = re.split(r"starting now\.|Keep going\.", words, maxsplit=1)[1]
-    inner = re.split(r"And relax\.|Stay with it\.", inner)[0]
-    pauses = [float(p) for p in re.findall(r"<([\d.]+)>", inner)]
-    spoken = re.sub(r"<[\d.]+>", " ", inner)
-    return sum(pauses) + speech_seconds(spoken)
+    [span] = hold_spans(ssml)
+    return span
 
 
 @pytest.mark.parametrize("seconds", [5, 15, 30, 45, 60])

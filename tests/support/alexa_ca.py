@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import base64
 import functools
-import uuid
 from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from skill import testing
+from skill.testing import iso_timestamp  # noqa: F401 - re-exported for tests
 
 CERT_URL = "https://s3.amazonaws.com/echo.api/echo-api-cert-test.pem"
 ECHO_API_DOMAIN = "echo-api.amazon.com"
@@ -150,58 +152,8 @@ def default_chain() -> AlexaTestChain:
     return AlexaTestChain()
 
 
-def iso_timestamp(when: datetime) -> str:
-    """Format like Alexa: ``2024-05-01T12:34:56Z`` (naive datetimes are taken as UTC)."""
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def envelope(
-    request: dict | None = None,
-    *,
-    skill_id: str = "amzn1.ask.skill.test",
-    user_id: str = "amzn1.ask.account.test",
-    timestamp: datetime | None = None,
-    new_session: bool = True,
-    attributes: dict | None = None,
-    locale: str = "en-US",
-) -> dict:
-    """A realistic Alexa request envelope; ``request`` defaults to a LaunchRequest.
-
-    Fields missing from ``request`` (``type``, ``requestId``, ``timestamp``, ``locale``) are
-    filled in; ``timestamp`` defaults to now.
-    """
-
-    def application() -> dict:
-        return {"applicationId": skill_id}
-
-    def user() -> dict:
-        return {"userId": user_id}
-
-    return {
-        "version": "1.0",
-        "session": {
-            "new": new_session,
-            "sessionId": f"amzn1.echo-api.session.{uuid.uuid4()}",
-            "application": application(),
-            "user": user(),
-            "attributes": attributes or {},
-        },
-        "context": {
-            "System": {
-                "application": application(),
-                "user": user(),
-                "device": {"deviceId": "amzn1.ask.device.test", "supportedInterfaces": {}},
-                "apiEndpoint": "https://api.amazonalexa.com",
-                "apiAccessToken": "test-api-access-token",
-            },
-        },
-        "request": {
-            "type": "LaunchRequest",
-            "requestId": f"amzn1.echo-api.request.{uuid.uuid4()}",
-            "timestamp": iso_timestamp(timestamp or datetime.now(UTC)),
-            "locale": locale,
-            **(request or {}),
-        },
-    }
+def envelope(request: dict | None = None, **kwargs) -> dict:
+    """``skill.testing.envelope`` addressed to the test skill and user by default."""
+    kwargs.setdefault("skill_id", "amzn1.ask.skill.test")
+    kwargs.setdefault("user_id", "amzn1.ask.account.test")
+    return testing.envelope(request, **kwargs)

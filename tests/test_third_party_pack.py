@@ -1,0 +1,102 @@
+"""A third-party pack, built from the ``packs new`` scaffold as its own distribution and
+pip-installed into a fresh virtual environment with the project, works with no change to
+the core: discovered, listed, validated, and played through POST /alexa over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import venv
+from pathlib import Path
+
+import pytest
+
+from skill.testing import HttpDevice
+
+ROOT = Path(__file__).parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run(*command: str | Path, **kwargs) -> subprocess.CompletedProcess:
+    """Run a command as a user would: every installed pack loads (this test asks for them)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HAMSTRING_")}
+    result = subprocess.run([str(c) for c in command], capture_output=True, text=True,
+                            timeout=600, env=env, **kwargs)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def environment(tmp_path_factory):
+    """A new virtual environment with the project and the scaffolded pack pip-installed."""
+    base = tmp_path_factory.mktemp("third-party")
+    venv.EnvBuilder(with_pip=True).create(base / "venv")
+    python = base / "venv" / "bin" / "python"
+    run(sys.executable, "-m", "skill.cli", "packs", "new", "calf-care", "--dir", base)
+    pack = base / "hamstring-pack-calf-care"
+    pip = (python, "-m", "pip", "install", "-q", "--disable-pip-version-check")
+    run(*pip, ROOT, "pytest")
+    run(*pip, "-e", pack)
+    return base / "venv" / "bin", pack
+
+
+def test_the_pack_is_discovered_and_listed(environment):
+    bin_dir, _ = environment
+    listing = json.loads(run(bin_dir / "hamstring", "packs", "list", "--json").stdout)
+    by_name = {p["name"]: p for p in listing["packs"]}
+    assert by_name["calf-care"]["distribution"] == "hamstring-pack-calf-care"
+    assert by_name["calf-care"]["routines"] == ["calf-care-routine"]
+    assert {"stretching", "massage", "strengthening", "recovery"} <= set(by_name)
+
+
+def test_the_pack_validates(environment):
+    bin_dir, pack = environment
+    assert "ok" in run(bin_dir / "hamstring", "packs", "check").stdout
+    assert "ok" in run(bin_dir / "hamstring", "packs", "check", pack).stdout
+
+
+def test_the_scaffolds_own_test_passes(environment):
+    bin_dir, pack = environment
+    result = run(bin_dir / "pytest", "-q", "-p", "no:cacheprovider", pack, cwd=pack)
+    assert "2 passed" in result.stdout
+
+
+def test_the_routine_plays_through_post_alexa(environment, tmp_path):
+    bin_dir, _ = environment
+    port = free_port()
+    env = {"PATH": str(bin_dir), "HAMSTRING_VERIFY_REQUESTS": "0",
+           "HAMSTRING_DATABASE_URL": f"sqlite:///{tmp_path / 'skill.db'}"}
+    server = subprocess.Popen([str(bin_dir / "hamstring"), "serve", "--port", str(port)],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url + "/healthz", timeout=1)
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.1)
+        device = HttpDevice(url + "/alexa")
+        answer = device.say("StartRoutineIntent", routine="calf care routine")
+        spoken = [answer]
+        while not answer.ends:
+            answer = device.say("AMAZON.NextIntent")
+            spoken.append(answer)
+    finally:
+        server.terminate()
+        server.wait(10)
+    assert [a.problems for a in spoken] == [[] for _ in spoken]
+    assert "Step 1 of 2: Lying hamstring stretch." in spoken[0].text
+    assert "Eight reps." in " ".join(a.text for a in spoken)
+    assert "end of the calf care routine" in spoken[-1].text
