@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from skill.catalog import Catalog, ProductTip
 from skill.engine import Player, Routine
@@ -21,6 +21,7 @@ from skill.triage import QUESTIONS, Advice, Profile, choose
 log = logging.getLogger(__name__)
 
 HISTORY_LENGTH = 20
+RECURRING_DAYS = 56
 TURN_BUDGET = 84.0  # seconds of segment speech, leaving room for the closing question
 PROFESSIONAL = {
     "en-US": "a doctor or a physical therapist",
@@ -141,15 +142,22 @@ class Coach:
     def play(self, turn: Turn, player: Player, intro: Speech | None = None) -> Reply:
         """Speak the current segment (or several in continuous mode) and ask to go on."""
         speech = intro or Speech()
-        cost = {}
+        rendered: dict = {}
 
         def measure(segment) -> float:
-            cost[segment] = render_segment(player.routine, segment, turn.locale)
-            return cost[segment].seconds
+            rendered[segment] = render_segment(player.routine, segment, turn.locale)
+            return rendered[segment].seconds
 
-        for segment in player.play(measure, TURN_BUDGET):
-            speech.extend(cost.get(segment) or render_segment(player.routine, segment,
-                                                              turn.locale))
+        if speech.seconds and speech.seconds + measure(player.segment) > TURN_BUDGET:
+            # The introduction and the step would not fit in one turn: let the user settle.
+            self.keep(turn, player)
+            turn.session["offer"] = {"kind": "begin"}
+            return ask(speech, "Say next when you're in position.",
+                       "Say next when you're ready to begin, or stop to finish.")
+        for segment in player.play(measure, TURN_BUDGET - speech.seconds):
+            if segment not in rendered:
+                measure(segment)
+            speech.extend(rendered[segment])
         self.keep(turn, player)
         if player.at_end:
             return self.finish(turn, player, speech)
@@ -222,10 +230,25 @@ class Coach:
         """The user says how their hamstrings feel (and when): advise and offer a routine."""
         profile = Profile.from_dict(turn.session.get("profile"))
         if symptom and symptom != profile.symptom:
-            profile = Profile(symptom=symptom, timing=timing or profile.timing)
+            recurring = self.remember_report(turn, symptom)
+            profile = Profile(symptom=symptom, timing=timing or profile.timing,
+                              recurring=recurring)
         elif timing:
             profile = Profile(**{**profile.to_dict(), "timing": timing})
         return self.triage(turn, profile)
+
+    def remember_report(self, turn: Turn, symptom: str) -> bool:
+        """Log today's report; True when the same trouble was reported on two earlier days
+        in the last eight weeks, which is what makes it recurring."""
+        today = datetime.now(UTC).date()
+        reports = [r for r in turn.saved.get("reports", [])
+                   if (today - date.fromisoformat(r["day"])).days <= RECURRING_DAYS]
+        earlier = {r["day"] for r in reports
+                   if r["symptom"] == symptom and r["day"] != today.isoformat()}
+        if not any(r["symptom"] == symptom and r["day"] == today.isoformat() for r in reports):
+            reports.append({"symptom": symptom, "day": today.isoformat()})
+        turn.saved["reports"] = reports[-HISTORY_LENGTH:]
+        return len(earlier) >= 2
 
     def triage(self, turn: Turn, profile: Profile) -> Reply:
         """Red flags first; then ask what is still unknown; then the best advice."""
@@ -320,9 +343,13 @@ class Coach:
 
     def next(self, turn: Turn) -> Reply:
         """Go to the next segment, or finish."""
+        if turn.offer.get("kind") in ("start", "resume"):
+            return self.yes(turn)  # "ready" after "Shall we start?"
         player = self.player(turn)
         if player is None:
             return self.nothing_running(turn)
+        if turn.offer.get("kind") == "begin":
+            return self.play(turn, player)
         step_before = player.segment.step
         if not player.next():
             return self.finish(turn, player, Speech())
@@ -409,6 +436,8 @@ class Coach:
         offer = turn.offer
         if offer.get("kind") == "resume":
             return self.resume(turn)
+        if offer.get("kind") == "begin":
+            return self.next(turn)
         if offer.get("kind") == "start":
             routine = self.catalog.routines.get(offer.get("routine", ""))
             if routine:

@@ -157,8 +157,10 @@ class ErrorHandler(AbstractExceptionHandler):
 
 
 def intent(name: str) -> Callable[[HandlerInput], bool]:
-    """Match an intent by name."""
-    return is_intent_name(name)
+    """Match an intent by name; the name stays readable for ``handled_intents``."""
+    matches = is_intent_name(name)
+    matches.intent_name = name
+    return matches
 
 
 def routes() -> list[tuple[Callable[[HandlerInput], bool], Action]]:

@@ -1,0 +1,90 @@
+"""Every routine of every built-in pack plays start to finish through POST /alexa, every
+response passes the SSML check, and the spoken hold times match the YAML."""
+
+from __future__ import annotations
+
+import pytest
+
+from skill.plugins import load_packs
+from tests.support.client import LiveServer, SkillClient, make_app
+from tests.support.speech import hold_spans
+
+BUILT_IN = ["stretching", "strengthening", "massage", "recovery"]
+CATALOG = load_packs(BUILT_IN).catalog
+
+
+@pytest.fixture(scope="module")
+def built_in_server(tmp_path_factory, chain_module):
+    app = make_app(tmp_path_factory.mktemp("builtin"), chain_module, load=",".join(BUILT_IN))
+    with LiveServer(app) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def chain_module():
+    from tests.support.alexa_ca import default_chain
+
+    return default_chain()
+
+
+def expected_holds(routine) -> list[float]:
+    """The hold and rolling seconds of each turn, in order, as the YAML defines them."""
+    spans = []
+    for segment in routine.segments():
+        step = routine.steps[segment.step]
+        if step.kind in ("hold", "rolling"):
+            start, end = step.part_window(segment.part)
+            spans.append(end - start)
+    return spans
+
+
+def test_every_built_in_pack_has_routines_or_tips():
+    assert {r.pack for r in CATALOG.routines.values()} == {"stretching", "strengthening",
+                                                           "massage"}
+    assert len(CATALOG.products) >= 9
+
+
+@pytest.mark.parametrize("routine_id", sorted(CATALOG.routines))
+def test_routine_plays_start_to_finish(built_in_server, chain_module, routine_id):
+    routine = CATALOG.routines[routine_id]
+    client = SkillClient(built_in_server.url, chain_module, user_id=f"user-{routine_id}")
+    answer = client.say("StartRoutineIntent", routine=routine.name.default)
+    answers = [answer]
+    while not answer.ends:
+        answer = client.say("AMAZON.NextIntent")
+        answers.append(answer)
+    spoken = " ".join(a.text for a in answers)
+    assert routine.avoid.get() in spoken  # when not to do it, said before starting
+    assert f"It takes about {max(1, round(routine.seconds() / 60))} minute" in spoken
+    for step in routine.steps:
+        assert step.title.get() in spoken, step.title
+    assert f"That's the end of the {routine.name.default}." in answers[-1].text
+    measured = [span for a in answers for span in hold_spans(a.ssml)]
+    assert measured == pytest.approx(expected_holds(routine), abs=0.3)
+    settle = "in position" in answers[0].text  # a long first step gets its own turn
+    assert len(answers) == len(routine.segments()) + settle
+
+
+@pytest.mark.parametrize("routine_id", sorted(CATALOG.routines))
+def test_routine_says_what_it_needs_and_when_not_to(routine_id):
+    routine = CATALOG.routines[routine_id]
+    assert routine.when.get() and routine.avoid.get()
+    assert "sharp pain" in routine.avoid.get() or "sharp" in routine.avoid.get()
+    if "no-equipment" not in routine.tags:
+        assert routine.equipment, "a routine with equipment says what it needs"
+
+
+def test_static_and_pre_run_tags_are_consistent():
+    for routine in CATALOG.routines.values():
+        has_hold = any(step.kind == "hold" for step in routine.steps)
+        if "pre-run" in routine.tags:
+            assert not has_hold and "static" not in routine.tags, routine.id
+        if has_hold:
+            assert "static" in routine.tags, routine.id
+
+
+def test_static_stretches_hold_45_to_60_seconds_each_side():
+    after_run = CATALOG.routines["after-run-stretches"]
+    holds = [s for s in after_run.steps if s.kind == "hold"]
+    assert len(holds) >= 4
+    assert all(45 <= s.seconds <= 60 and s.sides == "both" for s in holds)

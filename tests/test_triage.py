@@ -1,0 +1,211 @@
+"""Symptom triage through POST /alexa with the built-in packs: every branch, red flags
+always first, and never a static stretch before a run."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from skill import hookspecs
+from skill.engine import Text
+from skill.plugins import load_packs
+from skill.triage import RED_FLAGS, SYMPTOMS, TIMINGS, Advice
+from tests.support.client import LiveServer, SkillClient, make_app
+
+BUILT_IN = "stretching,strengthening,massage,recovery"
+CATALOG = load_packs(BUILT_IN.split(",")).catalog
+STATIC = {r.id for r in CATALOG.routines.values() if "static" in r.tags}
+NAMES = {r.name.default: r.id for r in CATALOG.routines.values()}
+
+
+class Reckless:
+    """A pack that would send everyone to stretch, sharp pain or not."""
+
+    @hookspecs.hookimpl
+    def register_advice(self, profile):
+        return [Advice(Text("Stretch it out hard."), routine="after-run-stretches",
+                       priority=100_000)]
+
+
+@pytest.fixture(scope="module")
+def triage_app(tmp_path_factory, chain_module):
+    return make_app(tmp_path_factory.mktemp("triage"), chain_module, load=BUILT_IN)
+
+
+@pytest.fixture(scope="module")
+def chain_module():
+    from tests.support.alexa_ca import default_chain
+
+    return default_chain()
+
+
+@pytest.fixture(scope="module")
+def live(triage_app):
+    with LiveServer(triage_app) as server:
+        yield server
+
+
+@pytest.fixture
+def talk(live, chain_module, request):
+    """A fresh user for each test."""
+    return SkillClient(live.url, chain_module, user_id=f"user-{request.node.name}")
+
+
+def offered(answer) -> str | None:
+    """The id of the routine the answer offers to start, if any."""
+    offer = answer.attributes.get("offer") or {}
+    return offer.get("routine") if offer.get("kind") == "start" else None
+
+
+def follow(talk, answer, answers: dict[str, bool]):
+    """Answer the skill's yes/no questions from ``answers`` until it offers something."""
+    for _ in range(4):
+        offer = answer.attributes.get("offer") or {}
+        if offer.get("kind") != "question":
+            return answer
+        answer = talk.say("AMAZON.YesIntent" if answers[offer["field"]] else "AMAZON.NoIntent")
+    return answer
+
+
+@pytest.mark.parametrize("symptom, timing", list(itertools.product(
+    sorted(RED_FLAGS), [*TIMINGS, None])))
+def test_red_flags_stop_everything(talk, symptom, timing):
+    slots = {"symptom": symptom} | ({"timing": timing} if timing else {})
+    answer = talk.say("ReportSymptomIntent", **slots)
+    assert "have it checked by a doctor or a physical therapist" in answer.text
+    assert offered(answer) is None and "Shall we start" not in answer.text
+    assert "cold pack" in answer.text and not answer.ends
+    tip = talk.say("AMAZON.YesIntent")
+    assert "15 to 20 minutes" in tip.text
+    assert tip.card["title"].lower() == "cold pack"
+
+
+def test_a_red_flag_cannot_be_overridden_by_a_pack(tmp_path, chain_module):
+    app = make_app(tmp_path, chain_module, load=BUILT_IN, plugins={"reckless": Reckless()})
+    with LiveServer(app) as server:
+        talk = SkillClient(server.url, chain_module)
+        answer = talk.say("ReportSymptomIntent", symptom="pop", timing="after-run")
+        assert "have it checked" in answer.text and "Stretch it out" not in answer.text
+        assert offered(answer) is None
+
+
+def test_red_flag_names_the_local_professional(live, chain_module):
+    talk = SkillClient(live.url, chain_module, user_id="uk-user", locale="en-GB")
+    assert "a GP or a physio" in talk.say("ReportSymptomIntent", symptom="bruising").text
+
+
+@pytest.mark.parametrize("symptom", [s for s in SYMPTOMS if s not in RED_FLAGS])
+@pytest.mark.parametrize("answers", [dict(zip(("stretches_a_lot", "timing"), pair, strict=True))
+                                     for pair in itertools.product([True, False], repeat=2)])
+def test_no_static_stretch_is_ever_offered_before_a_run(talk, symptom, answers):
+    answer = talk.say("ReportSymptomIntent", symptom=symptom, timing="before-run")
+    answer = follow(talk, answer, answers)
+    assert offered(answer) not in STATIC
+    assert offered(answer) == "pre-run-warm-up"
+
+
+@pytest.mark.parametrize("symptom", [s for s in SYMPTOMS if s not in RED_FLAGS])
+def test_without_a_timing_the_skill_asks_before_offering_a_static_stretch(talk, symptom):
+    answer = talk.say("ReportSymptomIntent", symptom=symptom)
+    answer = follow(talk, answer, {"timing": True, "stretches_a_lot": False})
+    assert offered(answer) not in STATIC  # "yes, I'm about to run"
+
+
+def test_tight_after_a_run_asks_whether_the_user_stretches_a_lot(talk):
+    answer = talk.say("ReportSymptomIntent", symptom="tight", timing="after-run")
+    assert "Do you already stretch your hamstrings a lot?" in answer.text
+    assert answer.attributes["offer"] == {"kind": "question", "field": "stretches_a_lot"}
+    yes = talk.say("AMAZON.YesIntent")
+    assert "more stretching won't help" in yes.text
+    assert offered(yes) == "quad-and-hip-flexor-roll"
+    assert "Shall we start the quad and hip flexor roll?" in yes.text
+
+
+def test_tight_after_a_run_without_much_stretching_gets_stretches(talk):
+    talk.say("ReportSymptomIntent", symptom="tight", timing="after-run")
+    no = talk.say("AMAZON.NoIntent")
+    assert offered(no) == "after-run-stretches"
+    started = talk.say("AMAZON.YesIntent")
+    assert "Let's do the after run stretches." in started.text
+
+
+def test_sore_after_a_run_gets_rolling_a_cold_pack_and_easy_days(talk):
+    answer = talk.say("ReportSymptomIntent", symptom="sore", timing="day-after")
+    assert offered(answer) == "foam-roller-release"
+    assert "easy" in answer.text and "cold pack" in answer.text
+
+
+def test_cramp_gets_a_gentle_release_and_the_simple_causes(talk):
+    answer = talk.say("ReportSymptomIntent", symptom="cramp", timing="after-run")
+    assert offered(answer) in ("gentle-hamstring-stretch", "massage-ball-release")
+    rules = [r for r in load_packs(BUILT_IN.split(",")).manager.get_plugin("content").rules
+             if r.id == "cramp-gentle-release"]
+    assert rules[0].say.get() in answer.text
+
+
+def test_during_a_run_ease_off(talk):
+    answer = talk.say("ReportSymptomIntent", symptom="tight", timing="during-run")
+    assert offered(answer) == "foam-roller-release"
+    assert "ease" in answer.text.lower() or "walk" in answer.text.lower()
+
+
+def test_timing_said_later_completes_the_profile(talk):
+    talk.say("ReportSymptomIntent", symptom="sore")
+    answer = talk.say("ReportSymptomIntent", timing="after-run")
+    assert offered(answer) == "foam-roller-release"
+
+
+def test_trouble_reported_on_earlier_days_counts_as_recurring(triage_app, live, chain_module):
+    user = "recurring-user"
+    path = triage_app.config["DATABASE_URL"][len("sqlite:///"):]
+    today = datetime.now(UTC).date()
+    reports = [{"symptom": "sore", "day": (today - timedelta(days=d)).isoformat()}
+               for d in (3, 10)]
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO attributes (user_id, data, updated) VALUES (?, ?, 0)",
+                   (user, json.dumps({"reports": reports, "safety_heard": True})))
+    talk = SkillClient(live.url, chain_module, user_id=user)
+    answer = talk.say("ReportSymptomIntent", symptom="sore", timing="after-run")
+    assert offered(answer) == "hamstring-strength"
+    assert "keeps coming back" in answer.text or "strong" in answer.text
+
+
+def test_a_first_time_user_hears_the_safety_note_once(talk):
+    first = talk.say("ReportSymptomIntent", symptom="sore", timing="after-run")
+    assert "not a doctor" in first.text
+    again = talk.say("ReportSymptomIntent", symptom="tight", timing="during-run")
+    assert "not a doctor" not in again.text
+
+
+def test_no_symptom_gets_a_question(talk):
+    answer = talk.say("ReportSymptomIntent")
+    assert "tight, sore, stiff, or cramping?" in answer.text and not answer.ends
+
+
+def test_a_product_tip_is_spoken_and_sent_as_a_card(talk):
+    answer = talk.say("ProductTipsIntent", product="ice pack")
+    assert "15 to 20 minutes" in answer.text
+    assert answer.card["type"] == "Simple" and "15 to 20 minutes" in answer.card["content"]
+    assert not answer.ends
+
+
+def test_product_tips_without_a_product_list_them(talk):
+    answer = talk.say("ProductTipsIntent")
+    for name in ("cold pack", "compression shorts", "kinesiology tape"):
+        assert name in answer.text
+    unknown = talk.say("ProductTipsIntent", product="magic beans")
+    assert "I don't have a tip on magic beans" in unknown.text
+
+
+def test_the_disclaimer_is_in_the_readme_and_the_package():
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent
+    assert "not a substitute for professional medical advice" in " ".join(
+        (root / "README.md").read_text().split())
+    assert "Not a substitute for professional medical advice" in (
+        root / "pyproject.toml").read_text()
