@@ -28,7 +28,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=DEFAULT_PORT)
     run.set_defaults(func=serve)
+    for module in command_modules():
+        module.add_commands(commands)
     return parser
+
+
+def command_modules() -> list:
+    """Modules that add sub-commands: each has ``add_commands(subparsers)``."""
+    from skill import model, packs_cli, simulator
+
+    return [packs_cli, model, simulator]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,521 @@
+"""Interaction models generated from the core intents and what the packs contribute.
+
+``build_model`` writes the model the ASK CLI deploys for one locale: every intent the
+skill handles, sample utterances for the custom intents (and extra phrasings for a few
+built-ins), and slot types whose values come from the loaded packs: routines, products,
+symptoms and timings. ``check_model`` holds a model to Alexa's rules.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import re
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from skill.catalog import normalise
+from skill.engine import LOCALES
+from skill.handlers import handled_intents
+from skill.plugins import Packs, installed_packs
+
+INVOCATION_NAME = "hamstring coach"
+MODEL_DIR = Path("interaction_models")
+REQUIRED_BUILT_INS = ("AMAZON.CancelIntent", "AMAZON.FallbackIntent", "AMAZON.HelpIntent",
+                      "AMAZON.NavigateHomeIntent", "AMAZON.StopIntent")
+MAX_BYTES = 1_500_000
+MAX_INTENTS = 250
+MAX_INTENTS_AND_TYPES = 350
+MAX_VALUE_LENGTH = 140
+LAUNCH_WORDS = {"ask", "begin", "do", "enable", "launch", "load", "open", "play", "resume", "run",
+                "start", "talk", "tell", "use"}
+WAKE_WORDS = {"alexa", "amazon", "echo", "computer", "ziggy"}
+SHORT_NAME_WORDS = {"the", "a", "an", "for", "to", "of"}
+
+# Slot name -> slot type of every custom slot.
+SLOT_TYPES = {"routine": "ROUTINE", "product": "PRODUCT", "symptom": "SYMPTOM",
+              "timing": "TIMING"}
+CUSTOM_SLOTS = {
+    "StartRoutineIntent": ("routine",),
+    "ProductTipsIntent": ("product",),
+    "ReportSymptomIntent": ("symptom", "timing"),
+}
+
+# Sample utterances. "(a|b|)" expands to each choice; an empty choice makes it optional.
+SAMPLES: dict[str, tuple[str, ...]] = {
+    "StartRoutineIntent": (
+        "{routine}",
+        "the {routine}",
+        "(start|begin|do|try|play) (the|) {routine}",
+        "(start|begin|do|try) (the|) {routine} (routine|please)",
+        "let's (do|start|try|begin) (the|) {routine}",
+        "(I want to|I'd like to|I would like to|can we|can I|could we) (do|start|try) (the|) "
+        "{routine}",
+        "(take|talk|walk) me through (the|) {routine}",
+        "(give me|I'll have|I'll take|let's go with|go with) (the|) {routine}",
+        "(start|begin|do) a (routine|workout|session)",
+        "(I want to|I'd like to|let's) (do a routine|stretch|work out|do some stretches)",
+        "(start|do|begin) my (stretches|stretching|exercises|workout)",
+    ),
+    "ListRoutinesIntent": (
+        "(list|read me|tell me|give me|show me|what are) (the|your|all the) (routines|workouts|"
+        "exercises|options)",
+        "list routines",
+        "what (routines|workouts|exercises|stretches) (do you have|are there|can I do)",
+        "which (routines|workouts|exercises|stretches) (do you have|are there|can I do)",
+        "what (can I do|else is there|else do you have|do you have|are my options|are the "
+        "choices)",
+        "what other (routines|exercises) (are there|do you have)",
+        "(other|more) (routines|options)",
+        "(list|read) them",
+        "I'm not sure which one",
+        "I don't know which one",
+    ),
+    "ProgressIntent": (
+        "how (many|many steps|many exercises|many stretches|many more|many more steps) (are|) "
+        "left",
+        "how (much|much time|long) is left",
+        "how (much longer|long to go|long left|much further|much more is there)",
+        "how far along am I",
+        "(where am I|what step am I on|which step is this|what step is this)",
+        "(am I|are we) (nearly|almost) (done|finished|there)",
+        "how long until I'm (done|finished)",
+        "(what's left|how many to go|progress)",
+    ),
+    "KeepGoingIntent": (
+        "(just|) keep going",
+        "keep going without stopping",
+        "(don't stop|don't stop between steps|don't wait for me|no stopping)",
+        "(do|play) (them all|all the steps|the whole thing) (without stopping|)",
+        "go straight through",
+        "(non stop|continuous mode|play straight through|carry on without stopping)",
+    ),
+    "OneStepAtATimeIntent": (
+        "(do|take it|go|) one step at a time",
+        "one at a time",
+        "step by step",
+        "(stop|wait|pause) (after|between) (each step|steps)",
+        "wait for me (between steps|)",
+        "(let me say next|step mode|don't keep going)",
+    ),
+    "ReportSymptomIntent": (
+        "{symptom}",
+        "{symptom} {timing}",
+        "{timing}",
+        "(it's|I'm|it was) {timing}",
+        "(my hamstrings|my legs|the backs of my legs|the backs of my thighs|they) (are|feel|"
+        "have been|are feeling|felt) {symptom} ({timing}|)",
+        "(my hamstring|my leg|the back of my thigh|the back of my leg|it) (is|feels|has been|"
+        "felt) {symptom} ({timing}|)",
+        "(they're|it's) {symptom} ({timing}|)",
+        "{timing} (my hamstrings|they|my legs) (are|feel|felt) {symptom}",
+        "{timing} (my hamstring|it) (is|feels|felt) {symptom}",
+        "(I feel|I'm|I am) {symptom} ({timing}|)",
+        "(I have|I've got|I got|there's) {symptom} (in my hamstrings|in my hamstring|in the back "
+        "of my leg|in the back of my thigh|)",
+        "(I have|I've got) {symptom} (in my hamstrings|) {timing}",
+        "(I have|I've got) {symptom} hamstrings ({timing}|)",
+        "{symptom} hamstrings ({timing}|)",
+        "(my hamstrings hurt|they hurt|my legs hurt|my hamstring hurts) ({timing}|)",
+        "(my hamstrings are bothering me|I have a problem with my hamstrings|something's wrong "
+        "with my hamstrings)",
+    ),
+    "ProductTipsIntent": (
+        "how (do|should) I use (a|an|the|) {product}",
+        "tell me about (a|an|the|) {product}",
+        "(what is|what's) (a|an|) {product}",
+        "what are {product}",
+        "(is|is a|is an|are) {product} any good",
+        "(should I|when should I|how long should I) (use|try) (a|an|) {product}",
+        "(does|does a|does an|do) {product} help",
+        "(give me a tip on|tips on|tips for) (a|an|) {product}",
+        "what about (a|an|the|) {product}",
+        "should I (see|book|go to) a {product}",
+        "(product tips|recovery tips|recovery products)",
+        "tell me about recovery products",
+        "what can I use for recovery",
+        "what (products|equipment) do you recommend",
+        "(what products help|what equipment helps)",
+        "what helps with recovery",
+        "what should I buy",
+    ),
+    "AMAZON.NextIntent": (
+        "(done|done that|I've done that|that's done|did it)",
+        "(ready|I'm ready)",
+        "next (one|step|side|set|exercise|stretch)",
+        "(the|) other side",
+        "(go on|move on|let's move on|carry on|what's next|okay next)",
+    ),
+    "AMAZON.PreviousIntent": (
+        "(go|) back (a step|one step|one)",
+        "(previous step|last step|the step before|back)",
+    ),
+    "AMAZON.RepeatIntent": (
+        "(again|one more time|once more)",
+        "(do|say) (that|it) again",
+        "repeat that step",
+        "what did you say",
+    ),
+    "AMAZON.StartOverIntent": (
+        "(from the top|from the beginning|right from the start)",
+        "start from the beginning",
+        "(back to the beginning|go back to the start)",
+        "(restart the routine|start the routine again)",
+    ),
+    "AMAZON.PauseIntent": (
+        "(take a break|hang on|hold on|wait|break time|stop for now)",
+        "give me a (minute|moment|sec)",
+        "(I need a break|let me take a break)",
+        "pause (the routine|here)",
+    ),
+    "AMAZON.ResumeIntent": (
+        "(let's|) pick up where (I|we) left off",
+        "(carry on|continue) where I left off",
+        "(resume|continue) (my|the) routine",
+        "(back to my routine|where was I)",
+    ),
+    "AMAZON.YesIntent": (
+        "(yep|okay|go for it|let's do it|sounds good|why not|please do)",
+        "(yes|) (I am|I do|it does)",
+        "yes let's go",
+    ),
+    "AMAZON.NoIntent": (
+        "(no thank you|nope|not now|not really|not today|not right now)",
+        "(no|) (I'm not|I don't|it doesn't)",
+        "no (start fresh|fresh start)",
+    ),
+    "AMAZON.HelpIntent": (
+        "(what can I say|what do I say|what can you do)",
+        "(how does this work|how do I use this|I'm confused|I'm lost)",
+    ),
+    "AMAZON.StopIntent": (
+        "(that's enough|that's enough for today|I've had enough)",
+        "(I'm finished for today|I'm done for today)",
+        "(goodbye|bye|end the routine|stop the routine)",
+    ),
+}
+
+# Where English differs: the same intents, phrased the way each country says it.
+COMMONWEALTH = ("en-GB", "en-AU", "en-IN")
+LOCAL_SAMPLES: dict[str, dict[tuple[str, ...], tuple[str, ...]]] = {
+    "ReportSymptomIntent": {
+        ("en-US",): (
+            "my hamstrings (are|feel|have been) {symptom} since I got new (running shoes|"
+            "sneakers)",
+            "my physical therapist (says|said) my hamstrings are {symptom}",
+        ),
+        ("en-CA",): (
+            "my hamstrings (are|feel|have been) {symptom} since I got new running shoes",
+            "my (physio|physiotherapist) (says|said) my hamstrings are {symptom}",
+        ),
+        COMMONWEALTH: (
+            "my hamstrings (are|feel|have been) {symptom} since I got new trainers",
+            "my hamstrings feel {symptom} in my new trainers",
+            "my physio (says|said) my hamstrings are {symptom}",
+        ),
+        ("en-GB", "en-AU"): (
+            "my (hammies are|hammies feel|hammy is|hammy feels) {symptom} ({timing}|)",
+            "I've got (a {symptom} hammy|{symptom} hammies)",
+        ),
+    },
+    "ProductTipsIntent": {
+        ("en-US",): (
+            "would a physical therapist recommend (a|an|) {product}",
+            "should I pack (a|an|) {product} in my gym bag",
+        ),
+        ("en-CA",): (
+            "would a (physio|physiotherapist) recommend (a|an|) {product}",
+            "should I pack (a|an|) {product} in my gym bag",
+        ),
+        COMMONWEALTH: (
+            "would a physio recommend (a|an|) {product}",
+            "should I pack (a|an|) {product} in my kit bag",
+        ),
+    },
+    "StartRoutineIntent": {
+        ("en-US", "en-CA"): ("let's give the {routine} a try",),
+        COMMONWEALTH: ("(let's|) have a go at the {routine}", "(let's|) give the {routine} a go"),
+    },
+    "ListRoutinesIntent": {
+        COMMONWEALTH: ("what (routines|exercises) have you got",),
+    },
+    "AMAZON.RepeatIntent": {
+        ("en-US", "en-CA"): ("what was that",),
+        COMMONWEALTH: ("(pardon|sorry what was that|come again)",),
+    },
+    "AMAZON.PauseIntent": {
+        ("en-GB", "en-AU"): ("(hang on a tick|give me a tick)",),
+    },
+}
+
+SLOT_REF = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+CHOICE = re.compile(r"\(([^()]*)\)")
+
+
+def expand(template: str) -> list[str]:
+    """Every utterance a template stands for: ``"(a|b|) x"`` gives ``a x``, ``b x``, ``x``."""
+    pieces = CHOICE.split(template)
+    choices = [[piece] if i % 2 == 0 else piece.split("|") for i, piece in enumerate(pieces)]
+    return [" ".join("".join(combo).split()) for combo in itertools.product(*choices)]
+
+
+def samples_for(intent: str, locale: str) -> list[str]:
+    """The sample utterances of ``intent`` in ``locale``, sorted and without repeats."""
+    templates = list(SAMPLES.get(intent, ()))
+    for locales, extra in LOCAL_SAMPLES.get(intent, {}).items():
+        if locale in locales:
+            templates += extra
+    return sorted({utterance for t in templates for utterance in expand(t)})
+
+
+def _value(value_id: str, name: str, synonyms: Iterable[str]) -> dict:
+    """One slot type value with its synonyms, the name and repeats left out."""
+    seen = {normalise(name)}
+    kept = []
+    for synonym in sorted(synonyms):
+        if normalise(synonym) not in seen:
+            seen.add(normalise(synonym))
+            kept.append(synonym)
+    entry: dict = {"value": name}
+    if kept:
+        entry["synonyms"] = kept
+    return {"id": value_id, "name": entry}
+
+
+def slot_types(packs: Packs, locale: str) -> list[dict]:
+    """ROUTINE, PRODUCT, SYMPTOM and TIMING with the values the packs contribute."""
+    catalog = packs.catalog
+    routines = [_value(r.id, r.name.get(locale),
+                       [*r.synonyms, *(t for _, t in r.name.by_locale)])
+                for r in catalog.routines.values()]
+    products = [_value(p.id, p.name.get(locale),
+                       [*p.synonyms, *(t for _, t in p.name.by_locale)])
+                for p in catalog.products.values()]
+    words = packs.model_words(locale)
+
+    def word_values(kind: str) -> list[dict]:
+        return [_value(word_id, (phrases or [word_id])[0], phrases[1:])
+                for word_id, phrases in words.get(kind, {}).items()]
+
+    types = {"ROUTINE": routines, "PRODUCT": products,
+             "SYMPTOM": word_values("symptoms"), "TIMING": word_values("timings")}
+    return [{"name": name, "values": sorted(values, key=lambda v: v["id"])}
+            for name, values in sorted(types.items())]
+
+
+def build_model(packs: Packs, locale: str) -> dict:
+    """The interaction model for ``locale`` in the format the ASK CLI deploys."""
+    intents = []
+    for name in sorted(set(handled_intents())):
+        intent: dict = {"name": name}
+        slots = CUSTOM_SLOTS.get(name, ())
+        if slots:
+            intent["slots"] = [{"name": slot, "type": SLOT_TYPES[slot]} for slot in slots]
+        intent["samples"] = samples_for(name, locale)
+        intents.append(intent)
+    return {"interactionModel": {"languageModel": {
+        "invocationName": INVOCATION_NAME,
+        "intents": intents,
+        "types": slot_types(packs, locale),
+    }}}
+
+
+def dumps(model: dict) -> str:
+    """A model as the committed files hold it: JSON indented by two, trailing newline."""
+    return json.dumps(model, indent=2, ensure_ascii=False) + "\n"
+
+
+# -- checking ------------------------------------------------------------------------
+
+
+def check_invocation_name(name: str) -> list[str]:
+    """Alexa's rules for an invocation name."""
+    problems = []
+    words = name.split()
+    if len(words) < 2:
+        problems.append(f"invocation name {name!r} must have two or more words")
+    if not re.fullmatch(r"[a-z.' ]+", name) or name != " ".join(words):
+        problems.append(f"invocation name {name!r} may hold only lower-case letters, single "
+                        "spaces, apostrophes and periods")
+    for word in words:
+        if word in LAUNCH_WORDS:
+            problems.append(f"invocation name {name!r} contains the launch word {word!r}")
+        if word in WAKE_WORDS:
+            problems.append(f"invocation name {name!r} contains the wake word {word!r}")
+    if len(words) == 2 and SHORT_NAME_WORDS & set(words):
+        word = sorted(SHORT_NAME_WORDS & set(words))[0]
+        problems.append(f"invocation name {name!r} has two words, so it cannot contain {word!r}")
+    return problems
+
+
+def check_sample(intent: str, sample: str, slots: set[str]) -> list[str]:
+    """Alexa's rules for one sample utterance of ``intent`` whose slots are ``slots``."""
+    problems = []
+    words = SLOT_REF.sub(" ", sample)
+    if re.search(r"\d", words):
+        problems.append(f"{intent}: sample {sample!r} has digits; spell numbers out "
+                        "(\"five\", not \"5\")")
+    odd = sorted({c for c in words if not (c.isalpha() or c in " '.")} - set("0123456789"))
+    if odd:
+        problems.append(f"{intent}: sample {sample!r} has characters Alexa does not accept: "
+                        + " ".join(repr(c) for c in odd))
+    for slot in SLOT_REF.findall(sample):
+        if slot not in slots:
+            problems.append(f"{intent}: sample {sample!r} uses slot {{{slot}}}, which the intent "
+                            "does not define")
+    if not sample.strip():
+        problems.append(f"{intent}: an empty sample utterance")
+    return problems
+
+
+def normalised_sample(sample: str, slot_type: dict[str, str]) -> str:
+    """How Alexa compares samples: case, periods and spacing ignored, slots by their type."""
+    text = SLOT_REF.sub(lambda m: "{" + slot_type.get(m.group(1), m.group(1)) + "}", sample)
+    return " ".join(text.lower().replace(".", " ").split())
+
+
+def check_types(types: list[dict]) -> list[str]:
+    """Slot type values: present, named, and at most 140 characters."""
+    problems = []
+    for slot_type in types:
+        name = slot_type.get("name", "?")
+        values = slot_type.get("values") or []
+        if not values:
+            problems.append(f"slot type {name} has no values (is a pack that provides them "
+                            "installed?)")
+        for value in values:
+            entry = value.get("name") or {}
+            spoken = entry.get("value") or ""
+            if not spoken.strip():
+                problems.append(f"slot type {name}: value {value.get('id')!r} has no name")
+            for text in (spoken, *entry.get("synonyms", ())):
+                if len(text) > MAX_VALUE_LENGTH:
+                    problems.append(f"slot type {name}: value {value.get('id')!r} has "
+                                    f"{text[:30]!r}... of {len(text)} characters; the limit is "
+                                    f"{MAX_VALUE_LENGTH}")
+    return problems
+
+
+def check_model(model: dict, handled: list[str]) -> list[str]:
+    """Every rule of Alexa's (and of this skill) that ``model`` breaks; empty when it is fine.
+
+    ``handled`` names the intents the skill answers (``handled_intents()``).
+    """
+    language = (model.get("interactionModel") or {}).get("languageModel")
+    if not isinstance(language, dict):
+        return ["not an interaction model: there is no interactionModel.languageModel"]
+    problems = check_invocation_name(language.get("invocationName") or "")
+    intents = language.get("intents") or []
+    types = language.get("types") or []
+    defined_types = {t.get("name") for t in types}
+    problems += check_types(types)
+    names = [intent.get("name", "") for intent in intents]
+    if len(intents) > MAX_INTENTS:
+        problems.append(f"{len(intents)} intents; the limit is {MAX_INTENTS}")
+    if len(intents) + len(types) > MAX_INTENTS_AND_TYPES:
+        problems.append(f"{len(intents) + len(types)} intents and slot types together; the limit "
+                        f"is {MAX_INTENTS_AND_TYPES}")
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        problems.append(f"intent {name} is defined {names.count(name)} times")
+    claimed: dict[str, tuple[str, str]] = {}
+    for intent in intents:
+        name = intent.get("name", "")
+        slot_type = {s.get("name"): s.get("type") for s in intent.get("slots") or ()}
+        for slot, kind in slot_type.items():
+            if kind not in defined_types and not str(kind).startswith("AMAZON."):
+                problems.append(f"{name}: slot {{{slot}}} has type {kind}, which the model does "
+                                "not define")
+        samples = intent.get("samples") or []
+        if not samples and not name.startswith("AMAZON."):
+            problems.append(f"{name}: a custom intent needs sample utterances")
+        for sample in samples:
+            problems += check_sample(name, sample, set(slot_type))
+            key = normalised_sample(sample, slot_type)
+            if key not in claimed:
+                claimed[key] = (name, sample)
+                continue
+            owner, original = claimed[key]
+            if owner == name:
+                problems.append(f"{name}: the sample {sample!r} is there twice")
+            else:
+                problems.append(f"{owner} and {name} both claim the sample {sample!r}"
+                                + (f" (as {original!r})" if original != sample else ""))
+    for name in names:
+        if name not in handled:
+            problems.append(f"intent {name} is in the model but the skill does not handle it")
+    for name in handled:
+        if name not in names and not name.startswith("AMAZON."):
+            problems.append(f"intent {name} is handled by the skill but missing from the model")
+    for name in REQUIRED_BUILT_INS:
+        if name not in names:
+            problems.append(f"the required built-in intent {name} is missing")
+    size = len(dumps(model).encode())
+    if size > MAX_BYTES:
+        problems.append(f"the model is {size / 1e6:.2f} MB; the limit is 1.5 MB")
+    return problems
+
+
+# -- commands ------------------------------------------------------------------------
+
+
+def build_command(args: argparse.Namespace) -> int:
+    """Write ``<locale>.json`` for every English locale into ``args.out``."""
+    packs = installed_packs()
+    for problem in packs.problems:
+        print(f"pack problem: {problem}", file=sys.stderr)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    handled = handled_intents()
+    failed = False
+    for locale in LOCALES:
+        model = build_model(packs, locale)
+        path = out / f"{locale}.json"
+        path.write_text(dumps(model), encoding="utf-8")
+        problems = check_model(model, handled)
+        failed = failed or bool(problems)
+        for problem in problems:
+            print(f"{path}: {problem}", file=sys.stderr)
+        print(f"wrote {path} ({describe(model)})")
+    return 1 if failed else 0
+
+
+def check_command(args: argparse.Namespace) -> int:
+    """Check model files (default: every locale's file in ``interaction_models``)."""
+    paths = [Path(f) for f in args.files] or [MODEL_DIR / f"{loc}.json" for loc in LOCALES]
+    handled = handled_intents()
+    failed = False
+    for path in paths:
+        try:
+            model = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            problems = [f"cannot read it: {error}"]
+        else:
+            problems = check_model(model, handled)
+        failed = failed or bool(problems)
+        for problem in problems:
+            print(f"{path}: {problem}")
+        if not problems:
+            print(f"{path}: ok ({describe(model)})")
+    return 1 if failed else 0
+
+
+def describe(model: dict) -> str:
+    """'22 intents, 512 samples, 4 slot types'."""
+    language = model["interactionModel"]["languageModel"]
+    samples = sum(len(i.get("samples") or ()) for i in language["intents"])
+    return (f"{len(language['intents'])} intents, {samples} samples, "
+            f"{len(language['types'])} slot types")
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:
+    """Add ``model build`` and ``model check``."""
+    model = commands.add_parser("model", help="build and check the interaction models")
+    sub = model.add_subparsers(dest="model_command", required=True)
+    build = sub.add_parser("build", help="write interaction_models/<locale>.json from the packs")
+    build.add_argument("--out", default=str(MODEL_DIR), help="where to write the models")
+    build.set_defaults(func=build_command)
+    check = sub.add_parser("check", help="validate models against Alexa's rules")
+    check.add_argument("files", nargs="*", help="model files (default: every locale's)")
+    check.set_defaults(func=check_command)
