@@ -1,0 +1,169 @@
+"""Lambda: attributes in DynamoDB through ask-sdk's own ``DynamoDbAdapter``.
+
+Region, credentials and endpoint come from the usual AWS settings
+(``AWS_DEFAULT_REGION`` or ``AWS_REGION``, ``AWS_ACCESS_KEY_ID``...,
+``AWS_ENDPOINT_URL_DYNAMODB`` or ``AWS_ENDPOINT_URL``). An endpoint on this
+machine (DynamoDB Local, dynalite) needs neither: the region defaults to
+``us-east-1`` and the credentials to dummies. DynamoDB keeps numbers as
+``Decimal`` and refuses floats, so floats are written as ``Decimal`` and every
+``Decimal`` read back becomes the ``int`` or ``float`` it was (an integral float
+such as ``2.0`` reads back as ``2``: equal, but an ``int``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+
+import boto3
+from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
+from ask_sdk_core.exceptions import PersistenceException
+from ask_sdk_model import RequestEnvelope
+from botocore.config import Config
+
+from skill.stores.common import user_id
+
+T = TypeVar("T")
+LOCAL_REGION = "us-east-1"
+WAIT = {"Delay": 0.2, "MaxAttempts": 300}  # table_exists waiter: up to a minute
+
+
+def to_dynamo(value: Any) -> Any:
+    """``value`` with every float as the ``Decimal`` of its shortest repr (exact round trip)."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {key: to_dynamo(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_dynamo(item) for item in value]
+    return value
+
+
+def from_dynamo(value: Any) -> Any:
+    """``value`` with every ``Decimal`` back to ``int`` (integral) or ``float``."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {key: from_dynamo(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [from_dynamo(item) for item in value]
+    return value
+
+
+def endpoint_url() -> str | None:
+    """The DynamoDB endpoint the AWS settings name, if any."""
+    return (os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL")
+            or None)
+
+
+def is_local(url: str) -> bool:
+    """Whether ``url`` points at this machine."""
+    host = urlparse(url).hostname or ""
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def make_resource() -> Any:
+    """A boto3 DynamoDB resource from the AWS settings, with short timeouts."""
+    endpoint = endpoint_url()
+    local = endpoint is not None and is_local(endpoint)
+    region = (boto3.session.Session().region_name or os.environ.get("AWS_REGION")
+              or (LOCAL_REGION if local else None))
+    if region is None:
+        raise ValueError("dynamodb:// needs a region: set AWS_DEFAULT_REGION")
+    credentials = {}
+    if local and not (os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE")):
+        credentials = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+    session = boto3.session.Session(region_name=region, **credentials)
+    retries = {} if os.environ.get("AWS_RETRY_MODE") else {"mode": "standard"}
+    config = Config(connect_timeout=2, read_timeout=5, retries=retries)
+    return session.resource("dynamodb", endpoint_url=endpoint, config=config)
+
+
+def adapter_class(region: str) -> type:
+    """ask-sdk's ``DynamoDbAdapter``.
+
+    Its module builds a default boto3 resource when imported, which raises
+    ``NoRegionError`` unless a region is configured: give boto3's default session
+    ``region`` first if nothing else did.
+    """
+    if "ask_sdk_dynamodb.adapter" not in sys.modules and boto3.DEFAULT_SESSION is None \
+            and boto3.session.Session().region_name is None:
+        boto3.setup_default_session(region_name=region)
+    from ask_sdk_dynamodb.adapter import DynamoDbAdapter
+
+    return DynamoDbAdapter
+
+
+class DynamoStore(AbstractPersistenceAdapter):
+    """One item per user (key ``id``, map ``attributes``) through ``DynamoDbAdapter``.
+
+    With ``create`` the table is created on first use if missing (the SDK's
+    defaults: partition key ``id``, 5 read and 5 write units) and waited for.
+    Nothing is contacted before the first call, so an outage at start-up is
+    retried on every call instead of stopping the app.
+    """
+
+    def __init__(self, table: str, create: bool = False, resource: Any = None) -> None:
+        self.table, self.create = table, create
+        self.resource = resource if resource is not None else make_resource()
+        self._adapter_class = adapter_class(self.resource.meta.client.meta.region_name)
+        self._adapter: Any = None
+        self._lock = threading.Lock()
+
+    def _ready(self) -> Any:
+        """The adapter, with the table created and active if ``create`` was asked."""
+        if self._adapter is not None:
+            return self._adapter
+        with self._lock:
+            if self._adapter is None:
+                adapter = self._adapter_class(
+                    table_name=self.table, create_table=self.create,
+                    partition_keygen=user_id, dynamodb_resource=self.resource)
+                if self.create:
+                    waiter = self.resource.meta.client.get_waiter("table_exists")
+                    waiter.wait(TableName=self.table, WaiterConfig=WAIT)
+                self._adapter = adapter
+        return self._adapter
+
+    def _call(self, what: str, work: Callable[[Any], T]) -> T:
+        try:
+            return work(self._ready())
+        except PersistenceException:
+            raise
+        except Exception as error:  # noqa: BLE001 - botocore raises many kinds
+            raise PersistenceException(f"dynamodb {what} failed: {error}") from error
+
+    def get_attributes(self, request_envelope: RequestEnvelope) -> dict:
+        """The user's saved attributes (Decimals turned back), or an empty dict."""
+        found = self._call("read", lambda adapter: adapter.get_attributes(
+            request_envelope=request_envelope))
+        return from_dynamo(found) or {}
+
+    def save_attributes(self, request_envelope: RequestEnvelope, attributes: dict) -> None:
+        """Replace the user's saved attributes (one ``put_item``: the last write wins)."""
+        item = to_dynamo(attributes)
+        self._call("write", lambda adapter: adapter.save_attributes(
+            request_envelope=request_envelope, attributes=item))
+
+    def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
+        """Forget the user."""
+        self._call("delete", lambda adapter: adapter.delete_attributes(
+            request_envelope=request_envelope))
+
+    def ping(self) -> None:
+        """Raise ``PersistenceException`` unless the table exists and is active."""
+        def describe(adapter: Any) -> None:
+            table = self.resource.meta.client.describe_table(TableName=self.table)["Table"]
+            if table["TableStatus"] != "ACTIVE":
+                raise PersistenceException(f"dynamodb table {self.table} is "
+                                           f"{table['TableStatus']}")
+        self._call("ping", describe)
+
+    def close(self) -> None:
+        """Close the HTTP connections of the underlying client."""
+        self.resource.meta.client.close()

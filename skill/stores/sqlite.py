@@ -1,0 +1,127 @@
+"""One box: attributes as JSON in a SQLite file (WAL, one connection per thread)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import threading
+from pathlib import Path
+from urllib.parse import quote
+
+from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
+from ask_sdk_core.exceptions import PersistenceException
+from ask_sdk_model import RequestEnvelope
+
+from skill.stores.common import user_id
+
+SCHEMA = ("CREATE TABLE IF NOT EXISTS attributes "
+          "(user_id TEXT PRIMARY KEY, data TEXT NOT NULL, updated REAL NOT NULL)")
+
+
+class SqliteStore(AbstractPersistenceAdapter):
+    """One row per user in a SQLite file; one connection per thread (closed when it ends).
+
+    The file, its folder and the table are created on first use, so a path that
+    cannot be opened yet is an outage (``PersistenceException``), not a crash.
+    ``:memory:`` keeps one connection that all threads share, one at a time.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
+        self._ready = False
+        self._shared: sqlite3.Connection | None = None
+        self._serial = threading.Lock() if path == ":memory:" else contextlib.nullcontext()
+
+    def _open(self) -> sqlite3.Connection:
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path, timeout=5, isolation_level=None,
+                                     check_same_thread=False)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            if not self._ready:
+                connection.execute(SCHEMA)
+                self._ready = True
+        except sqlite3.Error:
+            connection.close()
+            raise
+        if self.path == ":memory:":
+            return connection
+        with self._lock:  # close what threads that have ended left behind
+            for owner, old in self._connections:
+                if not owner.is_alive():
+                    old.close()
+            self._connections = [(owner, old) for owner, old in self._connections
+                                 if owner.is_alive()]
+            self._connections.append((threading.current_thread(), connection))
+        return connection
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.path == ":memory:":  # callers hold self._serial
+            if self._shared is None:
+                self._shared = self._open()
+            return self._shared
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._local.connection = self._open()
+        return connection
+
+    def _execute(self, what: str, sql: str, parameters: tuple = ()) -> list[tuple]:
+        try:
+            with self._serial:
+                return self._connect().execute(sql, parameters).fetchall()
+        except (sqlite3.Error, OSError) as error:
+            raise PersistenceException(f"sqlite {what} failed: {error}") from error
+
+    def get_attributes(self, request_envelope: RequestEnvelope) -> dict:
+        """The user's saved attributes, or an empty dict."""
+        rows = self._execute("read", "SELECT data FROM attributes WHERE user_id = ?",
+                             (user_id(request_envelope),))
+        return json.loads(rows[0][0]) if rows else {}
+
+    def save_attributes(self, request_envelope: RequestEnvelope, attributes: dict) -> None:
+        """Replace the user's saved attributes."""
+        try:
+            data = json.dumps(attributes, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError) as error:
+            raise PersistenceException(f"attributes are not JSON: {error}") from error
+        self._execute(
+            "write",
+            "INSERT INTO attributes (user_id, data, updated) VALUES (?, ?, julianday('now')) "
+            "ON CONFLICT(user_id) DO UPDATE SET data = excluded.data, updated = excluded.updated",
+            (user_id(request_envelope), data))
+
+    def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
+        """Forget the user."""
+        self._execute("delete", "DELETE FROM attributes WHERE user_id = ?",
+                      (user_id(request_envelope),))
+
+    def ping(self) -> None:
+        """Raise ``PersistenceException`` unless the table (made on first use) can be read,
+        by this thread's connection and by a new one (a moved file fails only the latter)."""
+        self._execute("ping", "SELECT count(*) FROM attributes WHERE 0")
+        if self.path == ":memory:":
+            return
+        try:
+            connection = sqlite3.connect(f"file:{quote(self.path)}?mode=rw", uri=True, timeout=5)
+            try:
+                connection.execute("SELECT count(*) FROM attributes WHERE 0")
+            finally:
+                connection.close()
+        except sqlite3.Error as error:
+            raise PersistenceException(f"sqlite ping failed: {error}") from error
+
+    def close(self) -> None:
+        """Close every connection this store opened."""
+        with self._lock:
+            connections, self._connections = self._connections, []
+        self._local = threading.local()
+        for _, connection in connections:
+            connection.close()
+        if self._shared is not None:
+            self._shared.close()
+            self._shared = None

@@ -1,0 +1,556 @@
+"""One contract for every store: SQLite, PostgreSQL (this machine's server), DynamoDB (dynalite).
+
+Each test gets a fresh store of its own: a new SQLite file, a new schema in a PostgreSQL
+database made for this run (dropped at the end), a new table in a dynalite started for this
+run. Outages are real: a path that cannot be opened, a database that refuses connections and
+has its sessions terminated, a dynalite that is stopped and started again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from ask_sdk_core.exceptions import PersistenceException
+from ask_sdk_model import Context, RequestEnvelope
+from ask_sdk_model.interfaces.system import SystemState
+from ask_sdk_model.user import User
+
+from skill.store import open_store
+from tests.support.client import DemoPack, LiveServer, SkillClient, make_app
+from tests.support.services import require
+
+ADMIN_URL = os.environ.get("HAMSTRING_TEST_POSTGRES",
+                           "postgresql://postgres@127.0.0.1:5432/postgres")
+BACKENDS = ["sqlite", "postgresql", "dynamodb"]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# --------------------------------------------------------------------------- services
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (right now)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def postgres_available() -> bool:
+    """Whether the test PostgreSQL server accepts connections."""
+    try:
+        import psycopg
+
+        with psycopg.connect(ADMIN_URL, connect_timeout=3):
+            return True
+    except Exception:  # noqa: BLE001 - missing driver or server: either way, not available
+        return False
+
+
+def admin(statement: str) -> None:
+    """Run one statement on the admin database, outside a transaction."""
+    import psycopg
+
+    with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
+        connection.execute(statement)
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A new, empty database on the test server; its URL. Dropped afterwards."""
+    require(postgres_available(), "PostgreSQL")
+    name = f"hamstring_test_{uuid.uuid4().hex[:12]}"
+    admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlparse(ADMIN_URL)._replace(path=f"/{name}").geturl()
+    finally:
+        admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def database_of(url: str) -> str:
+    """The database name in a PostgreSQL URL."""
+    return urlparse(url).path.lstrip("/")
+
+
+def with_query(url: str, query: str) -> str:
+    """``url`` with ``query`` appended to its query string."""
+    return url + ("&" if "?" in url else "?") + query
+
+
+class Dynalite:
+    """A dynalite server on 127.0.0.1, started and stopped by the tests."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.port = free_port()
+        self.path = path
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Dynalite:
+        """Start it and wait for its "listening" line."""
+        command = ["dynalite", "--host", "127.0.0.1", "--port", str(self.port),
+                   "--createTableMs", "50", "--deleteTableMs", "50"]
+        if self.path is not None:
+            command += ["--path", str(self.path)]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True)
+        line = self.process.stdout.readline()
+        assert "listening" in line, f"dynalite did not start: {line!r}"
+        return self
+
+    def stop(self) -> None:
+        """Stop it and wait until it has exited."""
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process.stdout.close()
+            self.process = None
+
+
+def aws_settings(monkeypatch: pytest.MonkeyPatch, endpoint: str) -> None:
+    """Point boto3 at a local endpoint with test credentials; never at AWS itself."""
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_REGION", "AWS_RETRY_MODE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """One database for this run; each test takes a schema of its own in it."""
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def dynalite() -> Iterator[Dynalite]:
+    """One in-memory dynalite for this run; each test takes a table of its own."""
+    require(shutil.which("dynalite") is not None, "dynalite")
+    server = Dynalite().start()
+    yield server
+    server.stop()
+
+
+# --------------------------------------------------------------------------- backends
+
+
+def fresh_url(name: str, request: pytest.FixtureRequest, tmp_path: Path,
+              monkeypatch: pytest.MonkeyPatch) -> str:
+    """The URL of a new, empty store of kind ``name`` for one test."""
+    unique = uuid.uuid4().hex[:12]
+    if name == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    if name == "postgresql":
+        database = request.getfixturevalue("pg_database")
+        import psycopg
+
+        with psycopg.connect(database, autocommit=True) as connection:
+            connection.execute(f"CREATE SCHEMA s_{unique}")
+        return with_query(database, f"options=-csearch_path%3Ds_{unique}")
+    aws_settings(monkeypatch, request.getfixturevalue("dynalite").url)
+    return f"dynamodb://t-{unique}?create=1"
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request, tmp_path, monkeypatch) -> str:
+    """The URL of a fresh store, once per backend."""
+    return fresh_url(request.param, request, tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def store(backend):
+    """A fresh store, closed afterwards."""
+    opened = open_store(backend)
+    yield opened
+    opened.close()
+
+
+def envelope(user: str = "amzn1.ask.account.A") -> RequestEnvelope:
+    """The smallest request envelope a store needs: the user."""
+    return RequestEnvelope(context=Context(system=SystemState(user=User(user_id=user))))
+
+
+def read(store, user: str = "amzn1.ask.account.A") -> dict:
+    return store.get_attributes(request_envelope=envelope(user))
+
+
+def write(store, attributes: dict, user: str = "amzn1.ask.account.A") -> None:
+    store.save_attributes(request_envelope=envelope(user), attributes=attributes)
+
+
+def typed(value: Any) -> Any:
+    """``value`` with each leaf paired with its type, so that ``1 == 1.0 == True`` can't hide."""
+    if isinstance(value, dict):
+        return {key: typed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [typed(item) for item in value]
+    return (type(value).__name__, value)
+
+
+# --------------------------------------------------------------------------- the contract
+
+
+def test_read_after_write(store):
+    assert read(store) == {}
+    record = {"player": {"routine": "demo-routine", "position": 3, "paused": False},
+              "visits": 2}
+    write(store, record)
+    assert read(store) == record
+
+
+def test_overwrite_replaces_the_whole_record(store):
+    write(store, {"player": {"position": 1}, "visits": 1})
+    write(store, {"visits": 2})
+    assert read(store) == {"visits": 2}
+
+
+def test_delete_forgets_the_user(store):
+    write(store, {"visits": 1})
+    store.delete_attributes(request_envelope=envelope())
+    assert read(store) == {}
+    store.delete_attributes(request_envelope=envelope())  # deleting nothing is fine
+    write(store, {"visits": 5})
+    assert read(store) == {"visits": 5}
+
+
+def test_two_users_are_kept_apart(store):
+    write(store, {"visits": 1}, user="amzn1.ask.account.A")
+    write(store, {"visits": 2}, user="amzn1.ask.account.B")
+    store.delete_attributes(request_envelope=envelope("amzn1.ask.account.A"))
+    assert read(store, "amzn1.ask.account.A") == {}
+    assert read(store, "amzn1.ask.account.B") == {"visits": 2}
+
+
+def test_large_attributes(store):
+    history = [{"routine": f"routine-{index}", "finished": "2026-11-28T18:00:00+00:00",
+                "note": "x" * 60} for index in range(2000)]
+    record = {"history": history, "prefs": {"continuous": True}}
+    assert len(repr(record)) > 200_000
+    write(store, record)
+    assert read(store) == record
+
+
+def test_numbers_floats_and_bools_round_trip_exactly(store):
+    record = {
+        "ints": [0, 1, -7, 2**53 + 1, 12345678901234567890],
+        "floats": [0.1, 0.1 + 0.2, -2.5, 1e-7, 3.141592653589793, 1.5e-100, 0.0001],
+        "bools": [True, False], "none": None, "empty": "", "text": "Ünïcode ✓ & <tags>",
+        "nested": {"a": {"b": [{"c": 1.25, "d": True, "e": [1, [2, [3.5]]]}]}, "f": {}},
+    }
+    write(store, record)
+    assert typed(read(store)) == typed(record)
+
+
+def test_an_integral_float_reads_back_equal(store):
+    """JSONB and DynamoDB keep decimals, not floats: a whole-number float may come back as
+    an equal ``int``."""
+    record = {"seconds": 30.0, "round": 1e15, "nested": [2.0, {"x": -4.0}]}
+    write(store, record)
+    assert read(store) == record
+
+
+def test_concurrent_writes_for_one_user_last_write_wins(store):
+    """Never a corrupt record: afterwards it is the last write of one of the writers."""
+    writers, rounds = 6, 8
+    records = {(writer, turn): {"writer": writer, "turn": turn, "position": turn,
+                                "history": [{"step": step, "by": writer, "pad": "y" * 200}
+                                            for step in range(20)]}
+               for writer in range(writers) for turn in range(rounds)}
+    written = [typed(record) for record in records.values()]
+    start = threading.Barrier(writers + 2)
+    failures: list[BaseException] = []
+    seen: list[dict] = []
+
+    def writer(number: int) -> None:
+        try:
+            start.wait()
+            for turn in range(rounds):
+                write(store, records[number, turn])
+        except BaseException as error:  # noqa: BLE001 - reported by the main thread
+            failures.append(error)
+
+    def reader() -> None:
+        try:
+            start.wait()
+            for _ in range(rounds * 2):
+                seen.append(read(store))
+        except BaseException as error:  # noqa: BLE001 - reported by the main thread
+            failures.append(error)
+
+    threads = [threading.Thread(target=writer, args=(number,)) for number in range(writers)]
+    threads += [threading.Thread(target=reader) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not failures, failures
+    assert all(record == {} or typed(record) in written for record in seen)
+    assert typed(read(store)) in [typed(records[writer, rounds - 1]) for writer in range(writers)]
+
+
+def test_ping_answers_on_a_live_store(store):
+    store.ping()
+
+
+# --------------------------------------------------------------------------- outages
+
+
+@dataclass
+class Outage:
+    """A store URL and how to take its server away and bring it back, for real."""
+
+    url: str
+    down: Callable[[], None]
+    up: Callable[[], None]
+
+
+@contextmanager
+def outage(name: str, request, tmp_path: Path, monkeypatch) -> Iterator[Outage]:
+    """A working store of kind ``name`` whose server the test can stop and start."""
+    if name == "sqlite":
+        folder, aside = tmp_path / "data", tmp_path / "data-aside"
+
+        def sqlite_down() -> None:  # the folder is moved away; a file takes its place
+            folder.rename(aside)
+            folder.write_text("not a folder")
+
+        def sqlite_up() -> None:
+            folder.unlink()
+            aside.rename(folder)
+
+        yield Outage(f"sqlite:///{folder / 'store.db'}", sqlite_down, sqlite_up)
+    elif name == "postgresql":
+        with postgres_database() as url:
+            database = database_of(url)
+
+            def postgres_down() -> None:  # refuse new sessions, end the open ones
+                admin(f'ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS false')
+                admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      f"WHERE datname = '{database}'")
+
+            def postgres_up() -> None:
+                admin(f'ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS true')
+
+            yield Outage(with_query(url, "pool_timeout=1"), postgres_down, postgres_up)
+    else:
+        require(shutil.which("dynalite") is not None, "dynalite")
+        server = Dynalite(path=tmp_path / "dynalite").start()  # on disk: survives a restart
+        aws_settings(monkeypatch, server.url)
+        try:
+            yield Outage(f"dynamodb://t-{uuid.uuid4().hex[:12]}?create=1", server.stop,
+                         server.start)
+        finally:
+            server.stop()
+
+
+def unreachable_url(name: str, tmp_path: Path, monkeypatch) -> str:
+    """A store URL of kind ``name`` whose server is not there."""
+    if name == "sqlite":
+        (tmp_path / "taken").write_text("a file where the database's folder should be")
+        return f"sqlite:///{tmp_path / 'taken' / 'store.db'}"
+    if name == "postgresql":
+        return f"postgresql://postgres@127.0.0.1:{free_port()}/hamstring?pool_timeout=0.2"
+    aws_settings(monkeypatch, f"http://127.0.0.1:{free_port()}")
+    return "dynamodb://hamstring?create=1"
+
+
+def demo_app(tmp_path: Path, chain, url: str):
+    """The demo-pack app on the store at ``url``."""
+    return make_app(tmp_path, chain, load="", plugins={"demo": DemoPack()}, database_url=url)
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_a_store_that_is_down_costs_the_position_not_the_answer(name, tmp_path, chain,
+                                                                 monkeypatch, caplog):
+    app = demo_app(tmp_path, chain, unreachable_url(name, tmp_path, monkeypatch))
+    store = app.extensions["hamstring"]["store"]
+    try:
+        with LiveServer(app) as live, caplog.at_level(logging.ERROR):
+            client = SkillClient(live.url, chain)
+            assert "Welcome to Hamstring Coach" in client.launch().text
+            assert "Lying stretch" in client.say("StartRoutineIntent",
+                                                 routine="demo routine").text
+            assert "Now the right side." in client.say("AMAZON.NextIntent").text
+        assert "could not read saved attributes" in caplog.text
+        assert "could not save attributes" in caplog.text
+        assert "PersistenceException" in caplog.text
+        with pytest.raises(PersistenceException):
+            store.ping()
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_when_the_store_is_back_saving_resumes(name, request, tmp_path, chain, monkeypatch,
+                                               caplog):
+    with outage(name, request, tmp_path, monkeypatch) as service:
+        app = demo_app(tmp_path, chain, service.url)
+        store = app.extensions["hamstring"]["store"]
+        try:
+            with LiveServer(app) as live:
+                client = SkillClient(live.url, chain)
+                client.say("StartRoutineIntent", routine="demo routine")
+                assert read(store, client.user_id)["player"]["position"] == 0
+                service.down()
+                with caplog.at_level(logging.ERROR):
+                    assert "Now the right side." in client.say("AMAZON.NextIntent").text
+                assert "could not save attributes" in caplog.text
+                with pytest.raises(PersistenceException):
+                    store.ping()
+                service.up()
+                assert "Step 2 of 4: Bridges." in client.say("AMAZON.NextIntent").text
+                store.ping()
+                assert read(store, client.user_id)["player"]["position"] == 2
+        finally:
+            store.close()
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+@pytest.fixture
+def pg_url(request, tmp_path, monkeypatch) -> str:
+    return fresh_url("postgresql", request, tmp_path, monkeypatch)
+
+
+def pg_rows(url: str, query: str) -> list[tuple]:
+    """Rows of ``query`` on the database (and schema) of a store URL."""
+    import psycopg
+
+    from skill.stores.postgres import split_url
+
+    with psycopg.connect(split_url(url)[0]) as connection:
+        return connection.execute(query).fetchall()
+
+
+def test_postgres_schema_is_versioned_and_made_once(pg_url):
+    first, second = open_store(pg_url), open_store(pg_url)
+    try:
+        threads = [threading.Thread(target=store.ping) for store in (first, second)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        write(first, {"visits": 1})
+        assert read(second) == {"visits": 1}
+    finally:
+        first.close()
+        second.close()
+    assert pg_rows(pg_url, "SELECT version FROM hamstring_schema") == [(1,)]
+    assert pg_rows(pg_url, "SELECT jsonb_typeof(attributes) FROM hamstring_attributes") == [
+        ("object",)]
+
+
+def test_postgres_pool_replaces_connections_the_server_ended(pg_url):
+    store = open_store(pg_url)
+    try:
+        write(store, {"visits": 1})
+        admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+              "WHERE application_name = 'hamstring-coach' "
+              f"AND datname = '{database_of(pg_url)}'")
+        assert read(store) == {"visits": 1}
+        write(store, {"visits": 2})
+        assert read(store) == {"visits": 2}
+    finally:
+        store.close()
+
+
+def test_postgres_url_options_for_the_pool_are_not_sent_to_libpq():
+    from skill.stores.postgres import split_url
+
+    conninfo, options = split_url(
+        "postgresql://u@h:5432/db?pool_max=3&sslmode=disable&pool_timeout=0.25&pool_min=0")
+    assert conninfo == "postgresql://u@h:5432/db?sslmode=disable"
+    assert options == {"min_size": 0, "max_size": 3, "timeout": 0.25}
+
+
+# --------------------------------------------------------------------------- DynamoDB
+
+
+def test_dynamodb_without_create_a_missing_table_is_a_persistence_error(
+        dynalite, monkeypatch):
+    aws_settings(monkeypatch, dynalite.url)
+    store = open_store("dynamodb://no-such-table")
+    try:
+        with pytest.raises(PersistenceException):
+            read(store)
+        with pytest.raises(PersistenceException):
+            store.ping()
+    finally:
+        store.close()
+
+
+def test_dynamodb_keeps_numbers_as_decimals_and_the_store_turns_them_back(
+        dynalite, monkeypatch):
+    from decimal import Decimal
+
+    aws_settings(monkeypatch, dynalite.url)
+    store = open_store(f"dynamodb://t-{uuid.uuid4().hex[:12]}?create=1")
+    try:
+        write(store, {"ratio": 0.75, "count": 3})
+        raw = store.resource.Table(store.table).get_item(Key={"id": "amzn1.ask.account.A"})
+        assert raw["Item"]["attributes"] == {"ratio": Decimal("0.75"), "count": Decimal(3)}
+        assert typed(read(store)) == typed({"ratio": 0.75, "count": 3})
+    finally:
+        store.close()
+
+
+def run_python(code: str, environment: dict[str, str]) -> subprocess.CompletedProcess:
+    """``code`` in a fresh interpreter (module imports and boto3 state start clean)."""
+    keep = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, env={**keep, "AWS_EC2_METADATA_DISABLED": "true",
+                                         **environment}, timeout=60)
+
+
+def test_dynamodb_on_a_local_endpoint_needs_no_region_or_credentials(dynalite):
+    result = run_python(
+        "from ask_sdk_model import Context, RequestEnvelope\n"
+        "from ask_sdk_model.interfaces.system import SystemState\n"
+        "from ask_sdk_model.user import User\n"
+        "from skill.stores import open_store\n"
+        "envelope = lambda: RequestEnvelope(context=Context(system=SystemState(\n"
+        "    user=User(user_id='amzn1.ask.account.A'))))\n"
+        "store = open_store('dynamodb://no-region?create=1')\n"
+        "store.save_attributes(request_envelope=envelope(), attributes={'visits': 1})\n"
+        "print(store.get_attributes(request_envelope=envelope()))\n",
+        {"AWS_ENDPOINT_URL": dynalite.url, "AWS_CONFIG_FILE": os.devnull,
+         "AWS_SHARED_CREDENTIALS_FILE": os.devnull})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "{'visits': 1}"
+
+
+def test_dynamodb_on_aws_without_a_region_says_what_to_set():
+    result = run_python("from skill.store import open_store\nopen_store('dynamodb://skill')\n",
+                        {"AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull})
+    assert result.returncode != 0
+    assert "AWS_DEFAULT_REGION" in result.stderr.splitlines()[-1]
+
+
+# --------------------------------------------------------------------------- URLs
+
+
+@pytest.mark.parametrize("url", ["mysql://localhost/db", "dynamodb://ab",
+                                 "dynamodb://table/extra", "dynamodb://table?region=x"])
+def test_urls_that_name_no_store_are_refused(url):
+    with pytest.raises(ValueError):
+        open_store(url)
