@@ -1,0 +1,182 @@
+"""Turn throughput and latency through gunicorn, against two baselines in the same run.
+
+Our turn is a real routine step: ``AMAZON.NextIntent`` in the middle of the after-run
+stretches, the player state in the session attributes, the request signed by a generated
+chain and verified, and the new position written to SQLite (each user alternates between two
+positions, so every turn writes). The baselines (``baselines.py``) and a what-if
+(``whatif.py``) run under the same gunicorn settings, all at once but loaded one at a time.
+
+Peak: flat out (closed loop), in rounds that take the servers in turn, so that a change in
+the machine's background load hits them all alike; the median round counts. Latency: an
+open loop at half of each server's own peak, also in rounds; the run with the median p99
+counts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import itertools
+import json
+import statistics
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import servers
+from load import Connection, Result, http_request, paced, saturate
+from servers import OUR_APP, SKILL_ID, Signing
+
+from skill.testing import envelope
+
+THREADS = 8
+USERS_PER_THREAD = 4
+ROUNDS = 5
+HALF_ROUNDS = 3
+ROUTINE, POSITION = "after-run-stretches", 2
+Streams = Callable[[], list[Iterator[bytes]]]
+
+
+def next_turn(user: str, position: int) -> dict:
+    """"Next" with the player at ``position`` of the routine, mid-session."""
+    player = {"routine": ROUTINE, "position": position, "paused": False,
+              "continuous": False, "done": False}
+    return envelope({"type": "IntentRequest", "intent": {
+        "name": "AMAZON.NextIntent", "confirmationStatus": "NONE"}},
+        skill_id=SKILL_ID, user_id=user, new_session=False, attributes={"player": player})
+
+
+def turn_streams(signing: Signing) -> list[Iterator[bytes]]:
+    """Per thread: its users' turns, each user alternating between two positions."""
+    streams = []
+    for thread in range(THREADS):
+        requests = []
+        for position in (POSITION, POSITION + 1):
+            for n in range(USERS_PER_THREAD):
+                body = json.dumps(next_turn(f"amzn1.ask.account.bench{thread}x{n}",
+                                            position)).encode()
+                requests.append(http_request("/alexa", body, signing.chain.sign(body)))
+        streams.append(itertools.cycle(requests))
+    return streams
+
+
+def launch_streams() -> list[Iterator[bytes]]:
+    """A LaunchRequest per thread, for the minimal SDK skill."""
+    return [itertools.repeat(http_request("/alexa", json.dumps(envelope(
+        skill_id=SKILL_ID, user_id=f"amzn1.ask.account.bench{thread}x0")).encode()))
+        for thread in range(THREADS)]
+
+
+@dataclass
+class Contender:
+    """One server under test and what was measured on it."""
+
+    label: str
+    server: servers.Server
+    streams: Streams
+    runs: list[tuple[Result, float]] = field(default_factory=list)  # result, CPU s/request
+    half_runs: list[Result] = field(default_factory=list)
+
+    def saturate(self, seconds: float) -> None:
+        """One closed-loop run, with the server's CPU time per request."""
+        before = self.server.cpu_seconds()
+        result = saturate(self.server.port, self.streams(), seconds)
+        assert result.errors == 0, f"{self.label}: {result.errors} errors"
+        self.runs.append((result, (self.server.cpu_seconds() - before) / len(result.latencies)))
+
+    @property
+    def peak(self) -> Result:
+        """The median run."""
+        return sorted(self.runs, key=lambda run: run[0].rate)[len(self.runs) // 2][0]
+
+    @property
+    def cpu(self) -> float:
+        """Median server CPU seconds per request."""
+        return statistics.median(cpu for _, cpu in self.runs)
+
+    def half_load(self, seconds: float) -> None:
+        """One open-loop run at half of the peak rate."""
+        result = paced(self.server.port, self.streams(), self.peak.rate / 2, seconds)
+        assert result.errors == 0, f"{self.label}: {result.errors} errors"
+        self.half_runs.append(result)
+
+    @property
+    def at_half(self) -> Result:
+        """The half-load run with the median p99."""
+        runs = sorted(self.half_runs, key=lambda run: run.percentile(99))
+        return runs[len(runs) // 2]
+
+
+def response_size(port: int, stream: Iterator[bytes]) -> int:
+    """Bytes in our turn's answer (the bare view returns as many)."""
+    connection = Connection(port)
+    status, body = connection.exchange(next(stream))
+    connection.close()
+    assert status == 200, body[:300]
+    return len(body)
+
+
+def run(seconds: float = 2.0) -> list[tuple[str, str, str]]:
+    """Rows of (measure, result, target)."""
+    with tempfile.TemporaryDirectory() as name, contextlib.ExitStack() as stack:
+        folder = Path(name)
+        signing = Signing(folder)
+        turns = functools.partial(turn_streams, signing)
+
+        def start(app: str, env: dict[str, str], ready: str = "/healthz") -> servers.Server:
+            return stack.enter_context(servers.start(app, env, ready))
+
+        ours = start(OUR_APP, signing.env(folder / "turn.db"), "/readyz")
+        size = response_size(ours.port, turns()[0])
+        contenders = [
+            Contender("our turn (verify + NextIntent + SQLite write)", ours, turns),
+            Contender("what-if: our turn with SQLite synchronous=NORMAL", start(
+                "bench.whatif:create_app()", signing.env(folder / "normal.db"), "/readyz"),
+                turns),
+            Contender("minimal ask-sdk-core skill (launch)",
+                      start("bench.baselines:sdk_app()", {}), launch_streams),
+            Contender(f"bare Flask view ({size}-byte JSON)", start(
+                "bench.baselines:bare_app()", {"BENCH_BODY_BYTES": str(size)}), turns),
+        ]
+        for contender in contenders:  # warm up: every worker caches the chain, fills pages
+            saturate(contender.server.port, contender.streams(), 1.0)
+        for _ in range(ROUNDS):
+            for contender in contenders:
+                contender.saturate(seconds)
+        for _ in range(HALF_ROUNDS):
+            for contender in contenders:
+                contender.half_load(seconds * 1.5)
+    return rows(contenders)
+
+
+def rows(contenders: list[Contender]) -> list[tuple[str, str, str]]:
+    """The table rows: each server, then the ratios the targets are about."""
+    turn, normal, sdk, bare = contenders
+    out = []
+    for c in contenders:
+        peak, half = c.peak, c.at_half
+        out.append((f"{c.label}: peak", f"{peak.rate:,.0f} req/s, server CPU "
+                    f"{c.cpu * 1e6:,.0f} us/req (p50 {peak.percentile(50):.1f} ms, "
+                    f"p99 {peak.percentile(99):.1f} ms)", ""))
+        out.append((f"{c.label}: at half peak ({half.rate:,.0f} req/s)",
+                    f"p50 {half.percentile(50):.1f} ms, p99 {half.percentile(99):.1f} ms",
+                    "p99 <= 15 ms" if c is turn else ""))
+    for c, name, targets in ((turn, "our turn", (">= 1.0x", ">= 0.7x")),
+                             (normal, "what-if (NORMAL)", ("", ""))):
+        out.append((f"{name} / minimal SDK skill: throughput (server CPU per request)",
+                    f"{c.peak.rate / sdk.peak.rate:.2f}x ({sdk.cpu / c.cpu:.2f}x)", targets[0]))
+        out.append((f"{name} / bare Flask view: throughput (server CPU per request)",
+                    f"{c.peak.rate / bare.peak.rate:.2f}x ({bare.cpu / c.cpu:.2f}x)",
+                    targets[1]))
+    out.append(("minimal SDK skill / bare Flask view: throughput",
+                f"{sdk.peak.rate / bare.peak.rate:.2f}x", ""))
+    client = [c.peak.client_cpu / len(c.peak.latencies) * 1e6 for c in contenders]
+    out.append(("load generator CPU per request (same four)",
+                " / ".join(f"{us:.0f} us" for us in client), ""))
+    return out
+
+
+if __name__ == "__main__":
+    for row in run():
+        print(" | ".join(row))
