@@ -3,8 +3,8 @@
 Our turn is a real routine step: ``AMAZON.NextIntent`` in the middle of the after-run
 stretches, the player state in the session attributes, the request signed by a generated
 chain and verified, and the new position written to SQLite (each user alternates between two
-positions, so every turn writes). The baselines (``baselines.py``) and a what-if
-(``whatif.py``) run under the same gunicorn settings, all at once but loaded one at a time.
+positions, so every turn writes). The baselines (``baselines.py``) run under the same
+gunicorn settings, all at once but loaded one at a time.
 
 Peak: flat out (closed loop), in rounds that take the servers in turn, so that a change in
 the machine's background load hits them all alike; the median round counts. Latency: an
@@ -131,9 +131,6 @@ def run(seconds: float = 2.0) -> list[tuple[str, str, str]]:
         size = response_size(ours.port, turns()[0])
         contenders = [
             Contender("our turn (verify + NextIntent + SQLite write)", ours, turns),
-            Contender("what-if: our turn with SQLite synchronous=NORMAL", start(
-                "bench.whatif:create_app()", signing.env(folder / "normal.db"), "/readyz"),
-                turns),
             Contender("minimal ask-sdk-core skill (launch)",
                       start("bench.baselines:sdk_app()", {}), launch_streams),
             Contender(f"bare Flask view ({size}-byte JSON)", start(
@@ -152,7 +149,7 @@ def run(seconds: float = 2.0) -> list[tuple[str, str, str]]:
 
 def rows(contenders: list[Contender]) -> list[tuple[str, str, str]]:
     """The table rows: each server, then the ratios the targets are about."""
-    turn, normal, sdk, bare = contenders
+    turn, sdk, bare = contenders
     out = []
     for c in contenders:
         peak, half = c.peak, c.at_half
@@ -162,17 +159,15 @@ def rows(contenders: list[Contender]) -> list[tuple[str, str, str]]:
         out.append((f"{c.label}: at half peak ({half.rate:,.0f} req/s)",
                     f"p50 {half.percentile(50):.1f} ms, p99 {half.percentile(99):.1f} ms",
                     "p99 <= 15 ms" if c is turn else ""))
-    for c, name, targets in ((turn, "our turn", (">= 1.0x", ">= 0.7x")),
-                             (normal, "what-if (NORMAL)", ("", ""))):
-        out.append((f"{name} / minimal SDK skill: throughput (server CPU per request)",
-                    f"{c.peak.rate / sdk.peak.rate:.2f}x ({sdk.cpu / c.cpu:.2f}x)", targets[0]))
-        out.append((f"{name} / bare Flask view: throughput (server CPU per request)",
-                    f"{c.peak.rate / bare.peak.rate:.2f}x ({bare.cpu / c.cpu:.2f}x)",
-                    targets[1]))
+    out.append(("our turn / minimal SDK skill: throughput (server CPU per request)",
+                f"{turn.peak.rate / sdk.peak.rate:.2f}x ({sdk.cpu / turn.cpu:.2f}x)", ">= 1.0x"))
+    out.append(("our turn / bare Flask view: throughput (server CPU per request)",
+                f"{turn.peak.rate / bare.peak.rate:.2f}x ({bare.cpu / turn.cpu:.2f}x)",
+                ">= 0.7x"))
     out.append(("minimal SDK skill / bare Flask view: throughput",
                 f"{sdk.peak.rate / bare.peak.rate:.2f}x", ""))
     client = [c.peak.client_cpu / len(c.peak.latencies) * 1e6 for c in contenders]
-    out.append(("load generator CPU per request (same four)",
+    out.append(("load generator CPU per request (same three)",
                 " / ".join(f"{us:.0f} us" for us in client), ""))
     return out
 

@@ -6,8 +6,8 @@ plus the rules a schema cannot say. Every error is reported at once as
 
 Loading a thousand packs has to stay under two seconds, so the common case is
 fast: yaml-rs parses and jsonschema-rs says "valid". Only a file with errors
-takes the slow path: jsonschema lists every error and PyYAML's node tree gives
-each one its line and column.
+takes the slow path in ``skill.explain``: jsonschema lists every error and
+PyYAML's node tree gives each one its line and column.
 """
 
 from __future__ import annotations
@@ -18,16 +18,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import jsonschema_rs
-import yaml
 import yaml_rs
 
 from skill.catalog import AdviceRule, PackInfo, ProductTip
 from skill.engine import Cue, Routine, Step, Text
 
 SCHEMA_PATH = Path(__file__).with_name("pack.schema.json")
-Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -58,6 +55,14 @@ class PackContent:
     problems: list[Problem] = field(default_factory=list)
 
 
+def format_path(parts) -> str:
+    """``['routines', 2, 'steps', 0, 'hold_seconds']`` as ``routines[2].steps[0].hold_seconds``."""
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
 @cache
 def schema() -> dict:
     """The pack format as JSON Schema."""
@@ -68,61 +73,6 @@ def schema() -> dict:
 def fast_validator():
     """A compiled validator that only answers valid or not."""
     return jsonschema_rs.validator_for(schema())
-
-
-@cache
-def validator() -> jsonschema.Draft202012Validator:
-    """The validator that explains every error."""
-    return jsonschema.Draft202012Validator(schema())
-
-
-def format_path(parts) -> str:
-    """``['routines', 2, 'steps', 0, 'hold_seconds']`` as ``routines[2].steps[0].hold_seconds``."""
-    out = ""
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _locate(node: yaml.Node | None, parts) -> yaml.Node | None:
-    """The YAML node at a path; the deepest node found when the path runs out."""
-    for part in parts:
-        if isinstance(node, yaml.MappingNode):
-            match = next((v for k, v in node.value if k.value == part), None)
-            if match is None:
-                return node
-            node = match
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) \
-                and part < len(node.value):
-            node = node.value[part]
-        else:
-            return node
-    return node
-
-
-def _key_node(node: yaml.Node | None, key: str) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        return next((k for k, _ in node.value if k.value == key), None)
-    return None
-
-
-def _reason(error: jsonschema.ValidationError) -> tuple[str, list]:
-    """A readable reason and the path it is about, from a schema error."""
-    path = list(error.absolute_path)
-    if error.validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        allowed = ", ".join(error.schema.get("properties", {}))
-        return f"unknown key (allowed: {allowed})", [*path, extra[0]] if extra else path
-    if error.validator == "required":
-        missing = error.message.split("'")[1]
-        return f"missing required key '{missing}'", path
-    expected = error.schema.get("x-expected")
-    if expected is None and error.context:
-        expected = next((e.schema.get("x-expected") for e in error.context
-                         if e.schema.get("x-expected")), None)
-    if expected:
-        return f"expected {expected}, got {error.instance!r}", path
-    return error.message, path
 
 
 def read(path: Path, pack: str = "") -> tuple[Any, list[Problem]]:
@@ -136,36 +86,18 @@ def read(path: Path, pack: str = "") -> tuple[Any, list[Problem]]:
     except UnicodeDecodeError:
         return None, [Problem(name, 0, 0, "", "file is not UTF-8 text", pack)]
     except yaml_rs.YAMLDecodeError as error:
-        return None, [_syntax_problem(text, name, pack, error)]
+        return None, [explain().syntax_problem(text, name, pack, error)]
     data = {} if data is None else data
     if fast_validator().is_valid(data):
         return data, []
-    errors = sorted(validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
-    root = yaml.compose(text, Loader=Loader)
-    problems = []
-    for error in errors:
-        reason, parts = _reason(error)
-        node = _locate(root, parts)
-        if error.validator == "additionalProperties" and parts:
-            node = _key_node(_locate(root, parts[:-1]), parts[-1]) or node
-        mark = node.start_mark if node is not None else None
-        problems.append(Problem(name, mark.line + 1 if mark else 1,
-                                mark.column + 1 if mark else 1, format_path(parts), reason, pack))
-    return data, problems
+    return data, explain().schema_problems(text, data, name, pack)
 
 
-def _syntax_problem(text: str, name: str, pack: str, error: Exception) -> Problem:
-    """A YAML syntax error, located by PyYAML (whose messages are clearer)."""
-    try:
-        yaml.compose(text, Loader=Loader)
-    except yaml.YAMLError as parsed:
-        mark = getattr(parsed, "problem_mark", None)
-        if mark is not None:
-            reason = getattr(parsed, "problem", None) or str(parsed)
-            return Problem(name, mark.line + 1, mark.column + 1, "", f"invalid YAML: {reason}",
-                           pack)
-    first_line = str(error).splitlines()[0]
-    return Problem(name, 0, 0, "", f"invalid YAML: {first_line}", pack)
+def explain():
+    """The slow path that locates and explains problems, imported only when there are some."""
+    from skill import explain
+
+    return explain
 
 
 def _text(value: Any) -> Text:
@@ -242,11 +174,8 @@ def load_pack(paths: list[Path], pack: str) -> PackContent:
             continue
         semantic = _semantic_problems(data, path.name, pack)
         if semantic:
-            root = yaml.compose(path.read_text(encoding="utf-8"), Loader=Loader)
-            for parts, reason in semantic:
-                mark = _locate(root, parts).start_mark
-                content.problems.append(Problem(path.name, mark.line + 1, mark.column + 1,
-                                                format_path(parts), reason, pack))
+            text = path.read_text(encoding="utf-8")
+            content.problems += explain().located(text, path.name, pack, semantic)
             continue
         if "pack" in data:
             meta = data["pack"]
