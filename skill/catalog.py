@@ -8,13 +8,18 @@ from dataclasses import dataclass, field
 from skill.engine import Routine, Text
 
 NOT_WORD = re.compile(r"[^a-z0-9]+")
+ASCII_PUNCTUATION = str.maketrans({c: " " for c in map(chr, range(128))
+                                   if not (c.isascii() and (c.islower() or c.isdigit()))})
 FILLER_START = re.compile(r"^(?:the|my|a|an|some|your) ")
 FILLER_END = re.compile(r" (?:routine|workout|session|exercises|one|please)$")
 
 
 def normalise(words: str) -> str:
     """Lower case, letters and digits only, single spaces: how spoken names are compared."""
-    return " ".join(NOT_WORD.sub(" ", words.lower()).split())
+    words = words.lower()
+    if words.isascii():  # the common case, without a regular expression
+        return " ".join(words.translate(ASCII_PUNCTUATION).split())
+    return " ".join(NOT_WORD.sub(" ", words).split())
 
 
 @dataclass(frozen=True)
@@ -73,12 +78,23 @@ class Catalog:
     _names: dict[str, str] = field(default_factory=dict, repr=False)
     _product_names: dict[str, str] = field(default_factory=dict, repr=False)
 
-    def add_routine(self, routine: Routine) -> None:
-        """Index a routine by its id, name and synonyms."""
+    def add_routine(self, routine: Routine) -> str | None:
+        """Index a routine by its id, name and synonyms; or, when its id or a name is taken
+        already, leave it out and say why."""
+        if routine.id in self.routines:
+            other = self.routines[routine.id].pack
+            return f"routine id {routine.id!r} is already used by pack {other!r}"
+        spoken = [routine.name.default, *routine.synonyms]
+        keys = [normalise(name) for name in spoken]
+        for name, key in zip(spoken, keys, strict=True):
+            if key in self._names:
+                owner = self.routines[self._names[key]]
+                return (f"routine {routine.id!r}: the name {name!r} is already used by routine "
+                        f"{owner.id!r} of pack {owner.pack!r}")
         self.routines[routine.id] = routine
-        for name in (routine.id, *(t for _, t in routine.name.by_locale), routine.name.default,
-                     *routine.synonyms):
-            self._names.setdefault(normalise(name), routine.id)
+        for key in (routine.id, *(normalise(t) for _, t in routine.name.by_locale), *keys):
+            self._names.setdefault(key, routine.id)
+        return None
 
     def add_product(self, tip: ProductTip) -> None:
         """Index a product tip by its id, name and synonyms."""

@@ -234,27 +234,13 @@ def _add_content(packs: Packs, content_hooks: ContentHooks, name: str, answer: A
     record.info = content.info
     catalog = packs.catalog
     for routine in content.routines:
-        clash = _clash(catalog, routine.id, [routine.name.default, *routine.synonyms])
+        clash = catalog.add_routine(routine)
         if clash:
             packs.report(name, "register_content", clash)
-            continue
-        catalog.add_routine(routine)
-        record.routines.append(routine.id)
+        else:
+            record.routines.append(routine.id)
     catalog.packs[name] = content.info
     content_hooks.add(content)
-
-
-def _clash(catalog: Catalog, routine_id: str, names: list[str]) -> str | None:
-    """Why a routine cannot be added beside the ones already there, or None."""
-    if routine_id in catalog.routines:
-        other = catalog.routines[routine_id].pack
-        return f"routine id {routine_id!r} is already used by pack {other!r}"
-    for spoken in names:
-        owner = catalog.routine_named(spoken)
-        if owner:
-            return (f"routine {routine_id!r}: the name {spoken!r} is already used by routine "
-                    f"{owner.id!r} of pack {owner.pack!r}")
-    return None
 
 
 def _check_references(packs: Packs, content_hooks: ContentHooks) -> None:
