@@ -270,10 +270,13 @@ class Coach:
         if needs:
             turn.session["offer"] = {"kind": "question", "field": needs}
             return ask(speech, QUESTIONS[needs], QUESTIONS[needs] + " Yes or no?")
-        speech.say(choice.say.get(turn.locale))
+        advice = choice.say.get(turn.locale)
+        speech.say(advice)
         tip = self.catalog.products.get(choice.product or "")
         if tip:
-            speech.say(f"A {tip.name.get(turn.locale)} can help too: ask me about it any time.")
+            product = tip.name.get(turn.locale)
+            speech.say(f"Ask me how to use a {product} any time." if product in advice.lower()
+                       else f"A {product} can help too: ask me about it any time.")
         routine = self.catalog.routines.get(choice.routine or "")
         if routine is None:
             return self.menu(speech)

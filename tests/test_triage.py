@@ -137,6 +137,7 @@ def test_sore_after_a_run_gets_rolling_a_cold_pack_and_easy_days(talk):
     answer = talk.say("ReportSymptomIntent", symptom="sore", timing="day-after")
     assert offered(answer) == "foam-roller-release"
     assert "easy" in answer.text and "cold pack" in answer.text
+    assert "Ask me how to use a cold pack any time." in answer.text  # named once, not twice
 
 
 def test_cramp_gets_a_gentle_release_and_the_simple_causes(talk):
