@@ -28,8 +28,8 @@ from turn import next_turn
 from werkzeug.test import EnvironBuilder
 
 from skill import create_app
-from skill.app import read_envelope, to_json
 from skill.conversation import Turn
+from skill.envelopes import read_envelope, to_json
 from skill.handlers import build_skill
 from skill.logs import REQUEST_LOGGER, JsonFormatter
 from skill.verify import RequestVerifier, parse_envelope

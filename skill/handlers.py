@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextvars import ContextVar
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.dispatch_components import (
@@ -28,6 +29,9 @@ from skill.conversation import Coach, Reply, Turn, ask
 from skill.speech import Speech
 
 log = logging.getLogger(__name__)
+
+# The exception a handler raised in the current turn; the skill still answers with an apology.
+turn_error: ContextVar[BaseException | None] = ContextVar("turn_error", default=None)
 
 Action = Callable[[Coach, Turn, HandlerInput], Reply]
 
@@ -150,6 +154,7 @@ class ErrorHandler(AbstractExceptionHandler):
 
     def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
         log.exception("handler failed", exc_info=exception)
+        turn_error.set(exception)
         speech = Speech().say("Sorry, something went wrong on my side.")
         reply = ask(speech, "What would you like to try?",
                     "What would you like to do? You can also say stop.")

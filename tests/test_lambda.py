@@ -16,7 +16,7 @@ from ask_sdk_model import RequestEnvelope
 
 import skill
 from skill import aws_lambda
-from skill.app import read_envelope, to_json
+from skill.envelopes import read_envelope, to_json
 from skill.verify import BadRequest
 from tests.support.alexa_ca import envelope
 from tests.support.client import SKILL_ID
