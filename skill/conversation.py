@@ -317,7 +317,11 @@ class Coach:
         for part in (tip.what, tip.when, tip.how, tip.avoid):
             speech.say(part.get(turn.locale))
         card = (tip.name.get(turn.locale).capitalize(), speech.text())
-        reply = self.menu(speech)
+        if self.player(turn):  # asked in the middle of a routine: offer to carry on
+            reply = ask(speech, "Say next when you're ready to carry on.",
+                        "Say next to go on with the routine, or stop to finish.")
+        else:
+            reply = self.menu(speech)
         reply.card = card
         return reply
 

@@ -210,3 +210,10 @@ def test_the_disclaimer_is_in_the_readme_and_the_package():
         (root / "README.md").read_text().split())
     assert "Not a substitute for professional medical advice" in (
         root / "pyproject.toml").read_text()
+
+
+def test_a_product_tip_mid_routine_offers_to_carry_on(talk):
+    talk.say("StartRoutineIntent", routine="knot release")
+    answer = talk.say("ProductTipsIntent", product="massage ball")
+    assert "Say next when you're ready to carry on." in answer.text
+    assert "Now the right side." in talk.say("AMAZON.NextIntent").text
