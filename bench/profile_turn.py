@@ -21,6 +21,7 @@ import timeit
 from collections.abc import Callable
 from pathlib import Path
 
+import baselines
 import servers  # noqa: F401 - puts the repository on sys.path
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
@@ -32,6 +33,7 @@ from skill.conversation import Turn
 from skill.envelopes import read_envelope, to_json
 from skill.handlers import build_skill
 from skill.logs import REQUEST_LOGGER, JsonFormatter
+from skill.testing import envelope
 from skill.verify import RequestVerifier, parse_envelope
 from tests.support.alexa_ca import AlexaTestChain
 
@@ -43,6 +45,28 @@ def per_call(function: Callable[[], object], seconds: float = 0.5) -> float:
     function()
     number = max(1, int(seconds / 5 / max(timeit.timeit(function, number=1), 1e-6)))
     return min(timeit.repeat(function, number=number, repeat=5)) / number * 1e6
+
+
+def wsgi_call(app: Callable, environ: dict, body: bytes) -> None:
+    """One POST handed straight to a WSGI app; it must answer 200."""
+    environ = dict(environ)
+    environ["wsgi.input"] = io.BytesIO(body)
+    status = []
+    b"".join(app(environ, lambda s, h, e=None: status.append(s)))
+    assert status == ["200 OK"], status
+
+
+def baseline_calls() -> list[Stage]:
+    """The two baselines of ``turn.py``, each handed one request as a WSGI call."""
+    launch = json.dumps(envelope(skill_id=servers.SKILL_ID)).encode()
+    environ = EnvironBuilder(path="/alexa", method="POST", data=launch).get_environ()
+    sdk, bare = baselines.sdk_app(), baselines.bare_app()
+    return [
+        ("for comparison: minimal SDK skill, whole WSGI call",
+         lambda: wsgi_call(sdk, environ, launch)),
+        ("for comparison: bare Flask view, whole WSGI call",
+         lambda: wsgi_call(bare, environ, launch)),
+    ]
 
 
 class TurnLab:
@@ -71,12 +95,8 @@ class TurnLab:
 
     def wsgi_turn(self) -> None:
         """One whole turn through Flask, alternating positions so that every turn writes."""
-        environ = dict(self.environs[self.calls % 2])
-        environ["wsgi.input"] = io.BytesIO(self.bodies[self.calls % 2])
+        wsgi_call(self.app, self.environs[self.calls % 2], self.bodies[self.calls % 2])
         self.calls += 1
-        status = []
-        b"".join(self.app(environ, lambda s, h, e=None: status.append(s)))
-        assert status == ["200 OK"], status
 
     def stages(self) -> list[Stage]:
         """The parts of a turn, each callable alone."""
@@ -113,6 +133,7 @@ class TurnLab:
              lambda: serializer.deserialize(payload=body.decode(), obj_type=RequestEnvelope)),
             ("for comparison: the SDK's DefaultSerializer.serialize",
              lambda: serializer.serialize(self.response)),
+            *baseline_calls(),
         ]
 
 

@@ -8,19 +8,21 @@ so the microphone is never left open without a question.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from skill.catalog import Catalog, ProductTip
-from skill.engine import Player, Routine
+from skill.engine import Player, Routine, Segment
 from skill.speech import Speech, render_segment, seconds_phrase
 from skill.triage import QUESTIONS, Advice, Profile, choose
 
 log = logging.getLogger(__name__)
 
 HISTORY_LENGTH = 20
+RENDER_CACHE = 4096  # rendered segments kept per process
 RECURRING_DAYS = 56
 TURN_BUDGET = 84.0  # seconds of segment speech, leaving room for the closing question
 PROFESSIONAL = {
@@ -90,6 +92,11 @@ class Coach:
         self.notify = notify or (lambda event: None)
         self.advise = advise or (lambda profile, locale: [])
         self.static = {r.id for r in catalog.routines.values() if "static" in r.tags}
+        # A segment always sounds the same: render each once (callers never change it).
+        self.render = functools.lru_cache(maxsize=RENDER_CACHE)(self._render)
+
+    def _render(self, routine_id: str, segment: Segment, locale: str) -> Speech:
+        return render_segment(self.catalog.routines[routine_id], segment, locale)
 
     # -- helpers -------------------------------------------------------------
 
@@ -145,7 +152,7 @@ class Coach:
         rendered: dict = {}
 
         def measure(segment) -> float:
-            rendered[segment] = render_segment(player.routine, segment, turn.locale)
+            rendered[segment] = self.render(player.routine.id, segment, turn.locale)
             return rendered[segment].seconds
 
         if speech.seconds and speech.seconds + measure(player.segment) > TURN_BUDGET:
