@@ -371,6 +371,15 @@ class Coach:
             self.notify(RoutineEvent("step_done", player.routine.id, step_before + 1))
         return self.play(turn, player)
 
+    def skip(self, turn: Turn) -> Reply:
+        """Leave the rest of this step (other side, sets) and go to the next step."""
+        player = self.player(turn)
+        if player is None:
+            return self.nothing_running(turn)
+        if not player.skip():
+            return self.finish(turn, player, Speech().say("That was the last step."))
+        return self.play(turn, player, Speech().say("Skipping ahead."))
+
     def previous(self, turn: Turn) -> Reply:
         """Go back to the previous step."""
         player = self.player(turn)
@@ -490,7 +499,7 @@ class Coach:
         player = self.player(turn)
         if player:
             speech = Speech().say(
-                f"We're on {self.where(player)}. You can say next, repeat, go back, "
+                f"We're on {self.where(player)}. You can say next, skip, repeat, go back, "
                 "how many left, keep going, or pause.")
             return ask(speech, "What would you like?",
                        "Say next to go on, or pause to take a break.")

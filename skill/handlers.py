@@ -24,6 +24,7 @@ from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_core.utils import is_intent_name, is_request_type
 from ask_sdk_model import Response
 from ask_sdk_model.slu.entityresolution import StatusCode
+from ask_sdk_model.ui import SimpleCard
 
 from skill.conversation import Coach, Reply, Turn, ask
 from skill.speech import Speech
@@ -77,15 +78,9 @@ def respond(handler_input: HandlerInput, reply: Reply) -> Response:
         builder.ask(Speech().say(reply.reprompt).ssml())
         handler_input.attributes_manager.session_attributes["question"] = reply.reprompt
     if reply.card:
-        builder.set_card(_card(*reply.card))
+        builder.set_card(SimpleCard(title=reply.card[0], content=reply.card[1]))
     builder.set_should_end_session(reply.ends_session)
     return builder.response
-
-
-def _card(title: str, content: str):
-    from ask_sdk_model.ui import SimpleCard
-
-    return SimpleCard(title=title, content=content)
 
 
 class SessionEndedHandler(AbstractRequestHandler):
@@ -181,6 +176,7 @@ def routes() -> list[tuple[Callable[[HandlerInput], bool], Action]]:
         (intent("KeepGoingIntent"), lambda c, t, h: c.set_continuous(t, True)),
         (intent("OneStepAtATimeIntent"), lambda c, t, h: c.set_continuous(t, False)),
         (intent("AMAZON.NextIntent"), lambda c, t, h: c.next(t)),
+        (intent("SkipIntent"), lambda c, t, h: c.skip(t)),
         (intent("AMAZON.PreviousIntent"), lambda c, t, h: c.previous(t)),
         (intent("AMAZON.RepeatIntent"), lambda c, t, h: c.repeat(t)),
         (intent("AMAZON.StartOverIntent"), lambda c, t, h: c.start_over(t)),

@@ -92,6 +92,12 @@ SAMPLES: dict[str, tuple[str, ...]] = {
         "go straight through",
         "(non stop|continuous mode|play straight through|carry on without stopping)",
     ),
+    "SkipIntent": (
+        "skip (it|this|that|this one|this step|this exercise|the rest of this step|)",
+        "(next step|next exercise) please",
+        "move on to the next (step|exercise)",
+        "I (can't|don't want to) do this (one|step|exercise|)",
+    ),
     "OneStepAtATimeIntent": (
         "(do|take it|go|) one step at a time",
         "one at a time",

@@ -65,7 +65,7 @@ def test_routine_found_by_synonym_and_filler_words(client):
                                          routine="The Test Routine please").text
 
 
-@pytest.mark.parametrize("intent", ["AMAZON.NextIntent", "AMAZON.PreviousIntent",
+@pytest.mark.parametrize("intent", ["AMAZON.NextIntent", "AMAZON.PreviousIntent", "SkipIntent",
                                     "ProgressIntent", "AMAZON.ResumeIntent",
                                     "AMAZON.StartOverIntent"])
 def test_routine_commands_with_nothing_running_get_a_helpful_answer(client, intent):
@@ -121,6 +121,16 @@ def test_session_end_saves_the_place_and_no_declines_it(client, demo_app):
     assert "fresh start" in fresh.text
     assert "player" not in saved(demo_app)
     assert "Welcome to Hamstring Coach" in client.launch().text
+
+
+def test_skip_leaves_the_rest_of_a_step(client):
+    client.say("StartRoutineIntent", routine="demo routine")
+    skipped = client.say("SkipIntent")  # the right side of step 1 is left out
+    assert "Skipping ahead. Step 2 of 4: Bridges." in skipped.text
+    assert "Step 3 of 4: Long roll." in client.say("SkipIntent").text
+    last = client.say("SkipIntent")
+    assert "Step 4 of 4: Finish." in last.text and "end of the demo routine" in last.text
+    assert last.ends
 
 
 def test_start_over(client):
