@@ -164,8 +164,10 @@ def intent(name: str) -> Callable[[HandlerInput], bool]:
 
 
 def routes() -> list[tuple[Callable[[HandlerInput], bool], Action]]:
-    """Which ``Coach`` method answers which request."""
+    """Which ``Coach`` method answers which request; the SDK asks each handler in turn, so
+    "next", by far the most frequent, comes first."""
     return [
+        (intent("AMAZON.NextIntent"), lambda c, t, h: c.next(t)),
         (is_request_type("LaunchRequest"), lambda c, t, h: c.launch(t)),
         (intent("StartRoutineIntent"), lambda c, t, h: c.start_routine(t, slot(h, "routine"))),
         (intent("ListRoutinesIntent"), lambda c, t, h: c.list_routines(t)),
@@ -175,7 +177,6 @@ def routes() -> list[tuple[Callable[[HandlerInput], bool], Action]]:
         (intent("ProgressIntent"), lambda c, t, h: c.progress(t)),
         (intent("KeepGoingIntent"), lambda c, t, h: c.set_continuous(t, True)),
         (intent("OneStepAtATimeIntent"), lambda c, t, h: c.set_continuous(t, False)),
-        (intent("AMAZON.NextIntent"), lambda c, t, h: c.next(t)),
         (intent("SkipIntent"), lambda c, t, h: c.skip(t)),
         (intent("AMAZON.PreviousIntent"), lambda c, t, h: c.previous(t)),
         (intent("AMAZON.RepeatIntent"), lambda c, t, h: c.repeat(t)),
