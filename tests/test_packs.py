@@ -15,7 +15,7 @@ from skill import hookspecs
 from skill.cli import main as cli
 from skill.content import load_pack
 from skill.plugins import load_packs
-from tests.support.client import DemoPack, LiveServer, SkillClient, make_app
+from tests.support.client import DemoPack, FilePack, LiveServer, SkillClient, make_app
 
 BUILT_IN = ["massage", "recovery", "strengthening", "stretching"]
 ROOT = Path(__file__).parent.parent
@@ -266,12 +266,7 @@ def test_duplicate_spoken_names_across_packs_name_both_packs(tmp_path):
     text = DEMO.replace("id: demo-routine", "id: other-routine")
     path = write(tmp_path, text)
 
-    class Other:
-        @hookspecs.hookimpl
-        def register_content(self):
-            return [path]
-
-    packs = load_packs([], extra={"demo": DemoPack(), "other": Other()})
+    packs = load_packs([], extra={"demo": DemoPack(), "other": FilePack(path)})
     assert any("the name 'demo routine' is already used by routine 'demo-routine' of pack "
                "'demo'" in p.reason and p.pack == "other" for p in packs.problems)
     assert "other-routine" not in packs.catalog.routines
@@ -287,12 +282,7 @@ def test_advice_naming_an_unknown_routine_is_reported(tmp_path):
     """)
     path = write(tmp_path, text)
 
-    class Pack:
-        @hookspecs.hookimpl
-        def register_content(self):
-            return [path]
-
-    packs = load_packs([], extra={"demo": Pack()})
+    packs = load_packs([], extra={"demo": FilePack(path)})
     assert any("recommends unknown routine 'no-such-routine'" in p.reason for p in packs.problems)
 
 

@@ -15,12 +15,22 @@ SKILL_ID = "amzn1.ask.skill.test"
 DATA = Path(__file__).parent.parent / "data"
 
 
-class DemoPack:
-    """A pack defined in the tests: one routine with every kind of step."""
+class FilePack:
+    """A pack defined in a test, shipping the YAML files it is given."""
+
+    def __init__(self, *paths: Path) -> None:
+        self.paths = list(paths)
 
     @hookimpl
     def register_content(self) -> list[Path]:
-        return [DATA / "demo.yaml"]
+        return self.paths
+
+
+class DemoPack(FilePack):
+    """The demo pack: one routine with every kind of step."""
+
+    def __init__(self) -> None:
+        super().__init__(DATA / "demo.yaml")
 
 
 def make_app(tmp_path: Path, chain: AlexaTestChain, load: str | None = None, **config):
