@@ -13,7 +13,6 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import coldstart
 import memory
@@ -22,7 +21,6 @@ import profile_turn
 import servers  # noqa: F401 - the repository on sys.path (each module imports it first)
 import turn
 
-HERE = Path(__file__).resolve().parent
 Row = tuple[str, str, str]
 
 

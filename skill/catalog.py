@@ -106,11 +106,6 @@ class Catalog:
         """The routine whose id, name or synonym matches ``spoken``."""
         return self._find(spoken, self._names, self.routines)
 
-    def routine_named(self, spoken: str) -> Routine | None:
-        """The routine with exactly this id, name or synonym (ignoring case and punctuation)."""
-        routine_id = self._names.get(normalise(spoken))
-        return self.routines.get(routine_id) if routine_id else None
-
     def find_product(self, spoken: str | None) -> ProductTip | None:
         """The product tip whose id, name or synonym matches ``spoken``."""
         return self._find(spoken, self._product_names, self.products)

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 Kind = Literal["hold", "reps", "rolling", "instruction"]
-KINDS: tuple[str, ...] = ("hold", "reps", "rolling", "instruction")
 LOCALES: tuple[str, ...] = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
 
 # A turn that expects an answer stays under TURN_SECONDS of speech, so a step is
@@ -84,13 +83,6 @@ class Step:
     def side_names(self) -> tuple[str | None, ...]:
         """The sides played in order: ``(None,)`` or ``("left", "right")``."""
         return ("left", "right") if self.sides == "both" else (None,)
-
-    @property
-    def work_seconds(self) -> float:
-        """How long one side of one set takes, not counting the instruction."""
-        if self.kind == "reps":
-            return self.reps * self.rep_seconds
-        return float(self.seconds)
 
     @property
     def reps_per_part(self) -> int:

@@ -25,8 +25,8 @@ from skill.triage import Advice, Profile, advice_from_rule, rule_matches
 
 log = logging.getLogger(__name__)
 GROUP = "hamstring_coach.packs"
-HOOKS = ("register_content", "register_advice", "register_product_tips",
-         "register_model_words", "routine_event")
+HOOKS = tuple(name for name, value in vars(hookspecs).items()
+              if hasattr(value, f"{hookspecs.PROJECT}_spec"))
 
 
 class ContentHooks:

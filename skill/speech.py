@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-from skill.engine import Routine, Segment, Step, Text, speech_seconds
+from skill.engine import Routine, Segment, Step, speech_seconds
 
 MAX_BREAK = 10.0
 # With no cue for longer than QUIET_GAP, the time left is said every FILL_EVERY seconds.
@@ -151,7 +151,3 @@ def render_segment(routine: Routine, segment: Segment, locale: str = "en-US") ->
     return speech
 
 
-
-def render_text(text: Text | str, locale: str = "en-US") -> Speech:
-    """A plain piece of pack text as speech."""
-    return Speech().say(Text.of(text).get(locale))
