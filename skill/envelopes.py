@@ -109,17 +109,18 @@ def _json_names(kind: type) -> dict[str, str]:
 
 @functools.cache
 def _fields(kind: type) -> Reader:
-    names = _json_names(kind)
-    plan = [(attr, key, kind.deserialized_types[attr]) for attr, key in names.items()]
-    known = set(names.values())
+    # JSON key -> (attribute, reader); a field the payload lacks keeps the model's default.
+    plan = {key: (attr, reader(kind.deserialized_types[attr]))
+            for attr, key in _json_names(kind).items()}
 
     def read(value: dict) -> Any:
         model = kind()
-        for attr, key, type_name in plan:
-            if key in value:
-                setattr(model, attr, reader(type_name)(value[key]))
-        for key in value.keys() - known:  # like the SDK, keep what the model doesn't declare
-            setattr(model, key, value[key])
+        for key, item in value.items():
+            field = plan.get(key)
+            if field is None:  # like the SDK, keep what the model doesn't declare
+                setattr(model, key, item)
+            else:
+                setattr(model, field[0], field[1](item))
         return model
 
     return read
