@@ -18,6 +18,7 @@ from typing import Any
 
 REQUEST_LOGGER = "skill.requests"
 requests_log = logging.getLogger(REQUEST_LOGGER)
+_ENCODER = json.JSONEncoder(default=str, separators=(",", ":"))
 
 
 class JsonFormatter(logging.Formatter):
@@ -33,7 +34,7 @@ class JsonFormatter(logging.Formatter):
         entry.update(getattr(record, "fields", None) or {})
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str, separators=(",", ":"))
+        return _ENCODER.encode(entry)
 
 
 def configure(logger: logging.Logger | None = None, level: int = logging.INFO) -> None:
@@ -94,4 +95,8 @@ class RequestLog:
         if reason is not None:
             fields["reason"] = reason
         message = f"{outcome}: {reason}" if reason else outcome
-        requests_log.log(level, "request %s", message, extra={"fields": fields})
+        # makeRecord and handle, as Logger.log would call them, minus its search of the stack
+        # for the caller's file and line (which a request record does not show)
+        requests_log.handle(requests_log.makeRecord(
+            REQUEST_LOGGER, level, __file__, 0, "request %s", (message,), None,
+            extra={"fields": fields}))
