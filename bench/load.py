@@ -101,8 +101,9 @@ def _run(port: int, streams: list[Iterator[bytes]], seconds: float,
                 due = time.perf_counter()
             else:  # open loop: latency counts from when the request was due
                 due = start + (index + sent * threads) / rate
-                if due > time.perf_counter():
-                    time.sleep(due - time.perf_counter())
+                wait = due - time.perf_counter()
+                if wait > 0:
+                    time.sleep(wait)
             if due >= deadline:
                 break
             status, _ = connection.exchange(next(stream))
