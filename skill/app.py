@@ -105,9 +105,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def alexa() -> Response | tuple[Response, int]:
         record = RequestLog()
         try:
-            if (request.content_length or 0) > MAX_BODY:
+            length = request.content_length
+            if (length or 0) > MAX_BODY:
                 raise BadRequest("request body is too large")
-            body = request.stream.read(MAX_BODY + 1)
+            # Ask for the declared length: the stream allocates as much as it is asked for.
+            body = request.stream.read(MAX_BODY + 1 if length is None else length)
             if len(body) > MAX_BODY:
                 raise BadRequest("request body is too large")
             envelope = record.envelope = parse_envelope(body)
