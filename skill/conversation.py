@@ -282,8 +282,9 @@ class Coach:
         tip = self.catalog.products.get(choice.product or "")
         if tip:
             product = tip.name.get(turn.locale)
-            speech.say(f"Ask me how to use a {product} any time." if product in advice.lower()
-                       else f"A {product} can help too: ask me about it any time.")
+            # "my ... tip" fits every product name: plural, mass noun or not
+            speech.say(f"Ask me for my {product} tip any time." if product in advice.lower()
+                       else f"My {product} tip can help too: ask me for it any time.")
         routine = self.catalog.routines.get(choice.routine or "")
         if routine is None:
             return self.menu(speech)
@@ -301,8 +302,8 @@ class Coach:
             speech.say("Take care of yourself.")
             return Reply(speech)
         turn.session["offer"] = {"kind": "product", "product": tip.id}
-        return ask(speech, f"Would you like my tip on using a {tip.name.get(turn.locale)}?",
-                   f"Shall I tell you how to use a {tip.name.get(turn.locale)}? Yes or no?")
+        return ask(speech, f"Would you like my {tip.name.get(turn.locale)} tip?",
+                   f"Shall I give you my {tip.name.get(turn.locale)} tip? Yes or no?")
 
     def product_tips(self, turn: Turn, spoken: str | None) -> Reply:
         """Tell the user about one recovery product, or list them."""
@@ -314,7 +315,8 @@ class Coach:
                 speech.say(f"I don't have a tip on {spoken}.")
             if not names:
                 return self.menu(speech.say("No product tips are installed."))
-            speech.say(f"I can tell you about {_join(names[:8])}.")
+            more = f", and {len(names) - 8} more" if len(names) > 8 else ""
+            speech.say(f"I have tips on these: {_join(names[:8])}{more}.")
             return ask(speech, "Which one would you like to hear about?")
         return self.tip(tip, turn)
 
