@@ -3,11 +3,14 @@
 ``bare_app()``: a Flask view that reads the body and returns a fixed JSON document of
 ``BENCH_BODY_BYTES`` bytes (the size of our turn's answer). ``sdk_app()``: the least an
 ask-sdk-core skill does: deserialize the envelope, invoke a launch handler, serialize.
+``core_app()``: our own skill without the three things the SDK baseline doesn't do (request
+verification, the store and the per-request log), to show what those cost.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 
 from ask_sdk_core.serialize import DefaultSerializer
@@ -15,6 +18,9 @@ from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import RequestEnvelope
 from flask import Flask, Response, request
+
+import skill
+from skill.logs import REQUEST_LOGGER
 
 
 def _app_with_health() -> Flask:
@@ -60,3 +66,19 @@ def sdk_app() -> Flask:
         return Response(json.dumps(serializer.serialize(response)), mimetype="application/json")
 
     return app
+
+
+class NoStore:
+    """A persistence adapter that remembers nothing."""
+
+    def get_attributes(self, request_envelope: RequestEnvelope) -> dict:
+        return {}
+
+    def save_attributes(self, request_envelope: RequestEnvelope, attributes: dict) -> None:
+        pass
+
+
+def core_app() -> Flask:
+    """Our skill from the usual ``HAMSTRING_*`` settings, minus verification, store and log."""
+    logging.getLogger(REQUEST_LOGGER).setLevel(logging.WARNING)
+    return skill.create_app({"VERIFY_REQUESTS": False, "STORE": NoStore()})

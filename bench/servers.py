@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -14,6 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from app_cpu import Counter  # noqa: E402
 
 from tests.support.alexa_ca import AlexaTestChain  # noqa: E402
 
@@ -54,6 +57,7 @@ class Server:
     process: subprocess.Popen
     port: int
     log: Path
+    app_cpu: Counter | None = None  # set when started with ``timed=True``
 
     def workers(self) -> list[int]:
         """Process ids of the workers."""
@@ -76,6 +80,8 @@ class Server:
             self.process.kill()
             self.process.wait(5)
         self.log.unlink(missing_ok=True)
+        if self.app_cpu is not None:
+            shutil.rmtree(self.app_cpu.folder, ignore_errors=True)
 
     def __enter__(self) -> Server:
         return self
@@ -85,16 +91,24 @@ class Server:
 
 
 def start(app: str, env: dict[str, str] | None = None, ready: str = "/healthz",
-          timeout: float = 30) -> Server:
-    """gunicorn serving ``app`` with the production settings; returns once ``ready`` answers."""
+          timeout: float = 30, timed: bool = False) -> Server:
+    """gunicorn serving ``app`` with the production settings; returns once ``ready`` answers.
+
+    ``timed``: count the CPU time spent inside the app (``server.app_cpu``); ``app`` must
+    then be a factory called without arguments.
+    """
     port = free_port()
     log = Path(tempfile.mkstemp(prefix="bench-gunicorn-", suffix=".log")[1])
+    env = {**os.environ, **(env or {}), "PORT": str(port)}
+    counter = None
+    if timed:
+        counter = Counter(Path(tempfile.mkdtemp(prefix="bench-app-cpu-")))
+        env.update(counter.env())
+        app = f"bench.app_cpu:timed({app.removesuffix('()')!r})"
     with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", str(CONFIG), app], cwd=ROOT,
-            env={**os.environ, **(env or {}), "PORT": str(port)},
-            stdout=subprocess.DEVNULL, stderr=out)
-    server = Server(process, port, log)
+        process = subprocess.Popen([str(BIN / "gunicorn"), "-c", str(CONFIG), app], cwd=ROOT,
+                                   env=env, stdout=subprocess.DEVNULL, stderr=out)
+    server = Server(process, port, log, counter)
     deadline = time.monotonic() + timeout
     while not answers(port, ready):
         if process.poll() is not None or time.monotonic() > deadline:

@@ -4,13 +4,14 @@ Our turn is a real routine step: ``AMAZON.NextIntent`` in the middle of the afte
 stretches, the player state in the session attributes, the request signed by a generated
 chain and verified, and the new position written to SQLite (each user alternates between two
 positions, so every turn writes). The baselines (``baselines.py``) run under the same
-gunicorn settings, all at once but loaded one at a time.
+gunicorn settings, all at once but loaded one at a time, and so does our skill without
+verification, store and request log. Every server counts the CPU time spent inside its app
+(``app_cpu.py``), which tells the app's cost from gunicorn's.
 
 Peak: flat out (closed loop), in rounds that take the servers in turn, so that a change in
 the machine's background load hits them all alike; the median round counts, and each ratio
-is the median of the ratios within a round. Latency: an
-open loop at half of each server's own peak, also in rounds; the run with the median p99
-counts.
+is the median of the ratios within a round. Latency: an open loop at half of each server's
+own peak, also in rounds; the run with the median p99 counts.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import servers
+from app_cpu import per_request
 from load import Connection, Result, http_request, paced, saturate
 from servers import OUR_APP, SKILL_ID, Signing
 
@@ -70,31 +72,48 @@ def launch_streams() -> list[Iterator[bytes]]:
 
 
 @dataclass
+class Run:
+    """One flat-out run: what the client saw, and CPU seconds per request in the server
+    (master and workers) and in the app alone (inside its WSGI call)."""
+
+    result: Result
+    cpu: float
+    app_cpu: float
+
+
+@dataclass
 class Contender:
     """One server under test and what was measured on it."""
 
     label: str
     server: servers.Server
     streams: Streams
-    runs: list[tuple[Result, float]] = field(default_factory=list)  # result, CPU s/request
+    runs: list[Run] = field(default_factory=list)
     half_runs: list[Result] = field(default_factory=list)
 
     def saturate(self, seconds: float) -> None:
-        """One closed-loop run, with the server's CPU time per request."""
-        before = self.server.cpu_seconds()
+        """One closed-loop run, with the CPU time it cost per request."""
+        before, app_before = self.server.cpu_seconds(), self.server.app_cpu.totals()
         result = saturate(self.server.port, self.streams(), seconds)
         assert result.errors == 0, f"{self.label}: {result.errors} errors"
-        self.runs.append((result, (self.server.cpu_seconds() - before) / len(result.latencies)))
+        cpu = (self.server.cpu_seconds() - before) / len(result.latencies)
+        self.runs.append(Run(result, cpu, per_request(app_before,
+                                                      self.server.app_cpu.totals())))
 
     @property
     def peak(self) -> Result:
         """The median run."""
-        return sorted(self.runs, key=lambda run: run[0].rate)[len(self.runs) // 2][0]
+        return sorted(self.runs, key=lambda run: run.result.rate)[len(self.runs) // 2].result
 
     @property
     def cpu(self) -> float:
         """Median server CPU seconds per request."""
-        return statistics.median(cpu for _, cpu in self.runs)
+        return statistics.median(run.cpu for run in self.runs)
+
+    @property
+    def app_cpu(self) -> float:
+        """Median CPU seconds per request inside the app."""
+        return statistics.median(run.app_cpu for run in self.runs)
 
     def half_load(self, seconds: float) -> None:
         """One open-loop run at half of the peak rate."""
@@ -126,7 +145,7 @@ def run(seconds: float = 2.0) -> list[tuple[str, str, str]]:
         turns = functools.partial(turn_streams, signing)
 
         def start(app: str, env: dict[str, str], ready: str = "/healthz") -> servers.Server:
-            return stack.enter_context(servers.start(app, env, ready))
+            return stack.enter_context(servers.start(app, env, ready, timed=True))
 
         ours = start(OUR_APP, signing.env(folder / "turn.db"), "/readyz")
         size = response_size(ours.port, turns()[0])
@@ -136,6 +155,8 @@ def run(seconds: float = 2.0) -> list[tuple[str, str, str]]:
                       start("bench.baselines:sdk_app()", {}), launch_streams),
             Contender(f"bare Flask view ({size}-byte JSON)", start(
                 "bench.baselines:bare_app()", {"BENCH_BODY_BYTES": str(size)}), turns),
+            Contender("our turn without verification, store and request log", start(
+                "bench.baselines:core_app()", signing.env(folder / "unused.db")), turns),
         ]
         for contender in contenders:  # warm up: every worker caches the chain, fills pages
             saturate(contender.server.port, contender.streams(), 1.0)
@@ -143,7 +164,7 @@ def run(seconds: float = 2.0) -> list[tuple[str, str, str]]:
             for contender in contenders:
                 contender.saturate(seconds)
         for _ in range(HALF_ROUNDS):
-            for contender in contenders:
+            for contender in contenders[:3]:
                 contender.half_load(seconds * 1.5)
     return rows(contenders)
 
@@ -152,31 +173,35 @@ def ratios(a: Contender, b: Contender) -> str:
     """How ``a`` compares with ``b``: the median over rounds of each round's ratio, for
     throughput and (in brackets) for server CPU per request, the inverse of its cost."""
     pairs = list(zip(a.runs, b.runs, strict=True))
-    rate = statistics.median(ra.rate / rb.rate for (ra, _), (rb, _) in pairs)
-    cpu = statistics.median(cb / ca for (_, ca), (_, cb) in pairs)
+    rate = statistics.median(ra.result.rate / rb.result.rate for ra, rb in pairs)
+    cpu = statistics.median(rb.cpu / ra.cpu for ra, rb in pairs)
     return f"{rate:.2f}x ({cpu:.2f}x)"
 
 
 def rows(contenders: list[Contender]) -> list[tuple[str, str, str]]:
     """The table rows: each server, then the ratios the targets are about."""
-    turn, sdk, bare = contenders
+    turn, sdk, bare, core = contenders
     out = []
     for c in contenders:
-        peak, half = c.peak, c.at_half
+        peak = c.peak
         out.append((f"{c.label}: peak", f"{peak.rate:,.0f} req/s, server CPU "
-                    f"{c.cpu * 1e6:,.0f} us/req (p50 {peak.percentile(50):.1f} ms, "
-                    f"p99 {peak.percentile(99):.1f} ms)", ""))
-        out.append((f"{c.label}: at half peak ({half.rate:,.0f} req/s)",
-                    f"p50 {half.percentile(50):.1f} ms, p99 {half.percentile(99):.1f} ms",
-                    "p99 <= 15 ms" if c is turn else ""))
+                    f"{c.cpu * 1e6:,.0f} us/req, of which {c.app_cpu * 1e6:,.0f} in the app "
+                    f"(p50 {peak.percentile(50):.1f} ms, p99 {peak.percentile(99):.1f} ms)", ""))
+        if c.half_runs:
+            half = c.at_half
+            out.append((f"{c.label}: at half peak ({half.rate:,.0f} req/s)",
+                        f"p50 {half.percentile(50):.1f} ms, p99 {half.percentile(99):.1f} ms",
+                        "p99 <= 15 ms" if c is turn else ""))
     out.append(("our turn / minimal SDK skill: throughput (server CPU per request)",
                 ratios(turn, sdk), ">= 1.0x"))
     out.append(("our turn / bare Flask view: throughput (server CPU per request)",
                 ratios(turn, bare), ">= 0.7x"))
     out.append(("minimal SDK skill / bare Flask view: throughput (server CPU per request)",
                 ratios(sdk, bare), ""))
+    out.append(("our turn without verification, store and log / minimal SDK skill",
+                ratios(core, sdk), ""))
     client = [c.peak.client_cpu / len(c.peak.latencies) * 1e6 for c in contenders]
-    out.append(("load generator CPU per request (same three)",
+    out.append(("load generator CPU per request (same four)",
                 " / ".join(f"{us:.0f} us" for us in client), ""))
     return out
 
