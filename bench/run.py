@@ -29,7 +29,7 @@ def benchmarks(quick: bool) -> list[tuple[str, Callable[[], list[Row]]]]:
     seconds = 1.0 if quick else 2.0
     return [
         ("Turn throughput and latency (gunicorn, 127.0.0.1)", lambda: turn.run(seconds)),
-        ("Where a turn's time goes (one process, no HTTP)", profile_turn.run),
+        ("Where a turn's time goes (hot loop in one process, no HTTP)", profile_turn.run),
         ("Cold start", coldstart.run),
         ("Memory", memory.run),
         ("Pack scale", pack_scale.measure),
