@@ -288,6 +288,10 @@ class Coach:
         routine = self.catalog.routines.get(choice.routine or "")
         if routine is None:
             return self.menu(speech)
+        return self.offer_start(turn, routine, speech)
+
+    def offer_start(self, turn: Turn, routine: Routine, speech: Speech) -> Reply:
+        """Ask whether to start ``routine``; "yes" starts it."""
         turn.session["offer"] = {"kind": "start", "routine": routine.id}
         return ask(speech, f"Shall we start the {self.name(routine, turn)}?",
                    f"Would you like to start the {self.name(routine, turn)}? Say yes or no.")
@@ -326,10 +330,15 @@ class Coach:
         for part in (tip.what, tip.when, tip.how, tip.avoid):
             speech.say(part.get(turn.locale))
         card = (tip.name.get(turn.locale).capitalize(), speech.text())
+        offered = self.catalog.routines.get(turn.offer.get("routine", "")) \
+            if turn.offer.get("kind") == "start" else None
         if self.player(turn):  # asked in the middle of a routine: offer to carry on
             reply = ask(speech, "Say next when you're ready to carry on.",
                         "Say next to go on with the routine, or stop to finish.")
+        elif offered:  # asked while a routine was on offer: the offer still stands
+            reply = self.offer_start(turn, offered, speech)
         else:
+            turn.session.pop("offer", None)
             reply = self.menu(speech)
         reply.card = card
         return reply
@@ -427,7 +436,11 @@ class Coach:
         if player is None:
             return self.nothing_running(turn)
         player.resume()
-        return self.play(turn, player, Speech().say(f"Picking up at {self.where(player)}."))
+        if player.segment.opens_step:  # the step's opening says which step it is
+            intro = f"Picking up the {self.name(player.routine, turn)} where you left off."
+        else:
+            intro = f"Picking up at {self.where(player)}."
+        return self.play(turn, player, Speech().say(intro))
 
     def progress(self, turn: Turn) -> Reply:
         """Say how far along the user is."""

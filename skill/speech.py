@@ -84,7 +84,8 @@ def hold_cues(step: Step, locale: str = "en-US") -> list[tuple[float, str]]:
     filled: list[tuple[float, str]] = []
     last = 0.0
     for at, text in [*cues, (float(step.seconds), "")]:
-        mark = float(round(last + FILL_EVERY))
+        # about FILL_EVERY after the last cue, where the time left is a round five seconds
+        mark = step.seconds - max(5.0, 5.0 * round((step.seconds - last - FILL_EVERY) / 5))
         while at - last > QUIET_GAP and at - mark >= 5:
             filled.append((mark, f"{seconds_phrase(step.seconds - mark)} to go."))
             mark += FILL_EVERY

@@ -65,7 +65,7 @@ def test_a_session_alternating_between_instances_keeps_one_progress(instances, c
     assert "Step 3 of 4: Long roll." in on(client, a).say("AMAZON.NextIntent").text
     on(client, a).end()
     resumed = on(client, b).say("AMAZON.ResumeIntent")  # one-shot, on the other instance
-    assert "Picking up at step 3 of 4" in resumed.text
+    assert "Picking up the demo routine where you left off. Step 3 of 4" in resumed.text
 
     answer, turns = resumed, 0
     while not answer.ends and turns < 10:

@@ -53,6 +53,13 @@ def test_cues_come_at_their_moments_and_gaps_get_time_left():
                                (45.0, "15 seconds to go.")]
 
 
+def test_time_left_is_said_in_round_numbers():
+    step = Step(Text("s"), Text("i"), kind="hold", seconds=45,
+                cues=(Cue(23, Text("Keep your back long.")),))
+    assert hold_cues(step) == [(15.0, "30 seconds to go."), (23, "Keep your back long."),
+                               (40.0, "5 seconds to go.")]
+
+
 def test_both_sides_say_left_then_right():
     routine = hold(30, sides="both")
     left, right = (render_segment(routine, s).text() for s in routine.segments())

@@ -218,3 +218,20 @@ def test_a_product_tip_mid_routine_offers_to_carry_on(talk):
     answer = talk.say("ProductTipsIntent", product="massage ball")
     assert "Say next when you're ready to carry on." in answer.text
     assert "Now the right side." in talk.say("AMAZON.NextIntent").text
+
+
+def test_a_product_tip_while_a_routine_is_on_offer_asks_again(talk):
+    offer = talk.say("ReportSymptomIntent", symptom="sore", timing="day-after")
+    assert offered(offer) == "foam-roller-release"
+    answer = talk.say("ProductTipsIntent", product="ice pack")
+    assert "15 to 20 minutes" in answer.text
+    assert answer.text.endswith("Shall we start the foam roller release?")
+    assert "Let's do the foam roller release." in talk.say("AMAZON.YesIntent").text
+
+
+def test_a_product_tip_taken_up_is_not_offered_again(talk):
+    flagged = talk.say("ReportSymptomIntent", symptom="pop")
+    assert "Would you like my cold pack tip?" in flagged.text
+    tip = talk.say("AMAZON.YesIntent")
+    assert "15 to 20 minutes" in tip.text and "offer" not in tip.attributes
+    assert "15 to 20 minutes" not in talk.say("AMAZON.YesIntent").text
