@@ -170,10 +170,10 @@ class Coach:
             return self.finish(turn, player, speech)
         following = player.routine.segments()[player.position + 1]
         if following.step == player.segment.step:
-            if following.side != player.segment.side and following.part == 0:
-                question = "Say next for the right side."
-            elif following.part:
+            if following.part:
                 question = "Say next to keep going."
+            elif following.set_no == player.segment.set_no:
+                question = "Say next for the right side."
             else:
                 question = "Rest a moment. Say next for the next set."
         else:
@@ -319,8 +319,7 @@ class Coach:
                 speech.say(f"I don't have a tip on {spoken}.")
             if not names:
                 return self.menu(speech.say("No product tips are installed."))
-            more = f", and {len(names) - 8} more" if len(names) > 8 else ""
-            speech.say(f"I have tips on these: {_join(names[:8])}{more}.")
+            speech.say(f"I have tips on these: {_join(names, shown=8)}.")
             return ask(speech, "Which one would you like to hear about?")
         return self.tip(tip, turn)
 
@@ -360,11 +359,9 @@ class Coach:
         if not names:
             speech.say("No routines are installed yet.")
             return Reply(speech)
-        shown = names[:6]
-        more = f", and {len(names) - 6} more" if len(names) > 6 else ""
-        speech.say(f"I have {_join(shown)}{more}.")
+        speech.say(f"I have these routines: {_join(names, shown=6)}.")
         return ask(speech, "Which one would you like?",
-                   f"Which routine would you like? For example, say start the {shown[0]}.")
+                   f"Which routine would you like? For example, say start the {names[0]}.")
 
     def next(self, turn: Turn) -> Reply:
         """Go to the next segment, or finish."""
@@ -543,9 +540,11 @@ class Coach:
         return self.menu(Speech().say("There's no routine running right now."))
 
 
-def _join(items) -> str:
-    """'a', 'a and b', 'a, b and c'."""
+def _join(items, shown: int | None = None) -> str:
+    """'a', 'a and b', 'a, b and c'; past ``shown`` items, 'a, b and 3 more'."""
     items = list(items)
+    if shown is not None and len(items) > shown:
+        return ", ".join(items[:shown]) + f" and {len(items) - shown} more"
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]

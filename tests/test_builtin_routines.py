@@ -63,6 +63,19 @@ def test_routine_plays_start_to_finish(built_in_server, chain_module, routine_id
     assert measured == pytest.approx(expected_holds(routine), abs=0.3)
     settle = "in position" in answers[0].text  # a long first step gets its own turn
     assert len(answers) == len(routine.segments()) + settle
+    for said, following in zip(answers, answers[1:], strict=False):  # says what comes next
+        if said.text.endswith("Say next for the right side."):
+            assert following.text.startswith("Now the right side."), following.text[:60]
+        if said.text.endswith("Say next for the next set."):
+            assert following.text.startswith("Set "), following.text[:60]
+
+
+def test_the_routine_list_names_six_and_counts_the_rest(built_in_server, chain_module):
+    client = SkillClient(built_in_server.url, chain_module, user_id="user-list")
+    answer = client.say("ListRoutinesIntent")
+    names = [r.name.default for r in CATALOG.routines.values()]
+    assert f"I have these routines: {', '.join(names[:6])} and {len(names) - 6} more." \
+        in answer.text
 
 
 @pytest.mark.parametrize("routine_id", sorted(CATALOG.routines))

@@ -225,7 +225,8 @@ def test_talking_to_a_running_skill_over_http(tmp_path, capsys):
                      "--fast"])
     assert code == 0
     in_order(capsys.readouterr().out, "Welcome to Hamstring Coach.", "-> ListRoutinesIntent",
-             "I have foam roller release", "-> AMAZON.StopIntent", "(session ended)")
+             "I have these routines: foam roller release", "-> AMAZON.StopIntent",
+             "(session ended)")
 
 
 def test_a_server_that_is_not_there_is_reported(tmp_path, capsys):
