@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -17,7 +18,7 @@ from datetime import UTC, date, datetime
 from skill.catalog import Catalog, ProductTip
 from skill.engine import Player, Routine, Segment
 from skill.speech import Speech, render_segment, seconds_phrase
-from skill.triage import QUESTIONS, Advice, Profile, choose
+from skill.triage import QUESTIONS, Advice, Profile, choose, recognise
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ PROFESSIONAL = {
     "en-GB": "a GP or a physio",
     "en-AU": "a GP or a physio",
 }
+SLOT_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 SAFETY_NOTE = "I'm a coach, not a doctor: if anything gives you a sharp pain, stop."
 
 
@@ -236,8 +238,11 @@ class Coach:
     def report_symptom(self, turn: Turn, symptom: str | None, timing: str | None) -> Reply:
         """The user says how their hamstrings feel (and when): advise and offer a routine."""
         profile = Profile.from_dict(turn.session.get("profile"))
+        symptom = recognise(symptom) if symptom else None
         if symptom and symptom != profile.symptom:
-            recurring = self.remember_report(turn, symptom)
+            # Only slot ids go into the saved history, never a phrase as it was heard.
+            recurring = SLOT_ID.fullmatch(symptom) is not None \
+                and self.remember_report(turn, symptom)
             profile = Profile(symptom=symptom, timing=timing or profile.timing,
                               recurring=recurring)
         elif timing:
@@ -268,9 +273,12 @@ class Coach:
         if profile.red_flag:
             return self.red_flag(turn, speech)
         choice = choose(self.advise(profile, turn.locale), self.static, profile)
-        if choice is None:
-            speech.say("I don't have advice for that yet.")
-            return self.list_routines(turn, speech)
+        if choice is None:  # a symptom no pack knows: ask again in words they do
+            turn.session["profile"] = Profile(timing=profile.timing).to_dict()
+            speech.say("I'm not sure what to suggest for that.")
+            return ask(speech, "Do your hamstrings feel tight, sore, stiff, or cramping?",
+                       "Tell me if they feel tight, sore, stiff, or cramping, "
+                       "or say list routines.")
         needs = choice.needs
         if needs is None and profile.timing is None and choice.routine in self.static:
             needs = "timing"  # never offer a static stretch to someone about to run

@@ -6,6 +6,7 @@ everything else comes from advice contributed through ``register_advice``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from skill.catalog import AdviceRule
@@ -15,12 +16,34 @@ RED_FLAGS = frozenset({"sharp-pain", "pop", "bruising", "hurts-to-run"})
 SYMPTOMS = ("tight", "sore", "stiff", "cramp", "aching", "sharp-pain", "pop", "bruising",
             "hurts-to-run", "weak")
 TIMINGS = ("before-run", "after-run", "day-after", "during-run")
+# Words that mark a red flag in whatever the user said, whether or not Alexa resolved it to
+# one of the symptom slot's values (a long phrase often isn't). Checked before anything a pack
+# says, and on purpose without regard to negation: "not a sharp pain" is still sent to a
+# professional rather than risk the opposite mistake.
+RED_FLAG_WORDS = {
+    "sharp-pain": r"sharp|stabbing|shooting|searing|sudden pain|agony|agonising|agonizing",
+    "pop": r"pop|popped|popping|snap|snapped|tear|tearing|tore|torn",
+    "bruising": r"bruise|bruised|bruises|bruising|black and blue|purple|discolou?red|"
+                r"swollen|swelling",
+    "hurts-to-run": r"hurts to run|can'?t run|cannot run|limp|limping",
+}
+_RED_FLAG_PATTERNS = {flag: re.compile(rf"\b(?:{words})\b")
+                      for flag, words in RED_FLAG_WORDS.items()}
 # Follow-up questions the triage may ask, by the profile field they fill in.
 QUESTIONS = {
     "timing": "Are you about to go for a run?",
     "stretches_a_lot": "Do you already stretch your hamstrings a lot?",
     "recurring": "Does this keep coming back?",
 }
+
+
+def recognise(symptom: str) -> str:
+    """The red flag ``symptom`` names, if it is one or mentions one; else ``symptom``."""
+    heard = symptom.lower().replace("-", " ").replace("\u2019", "'")
+    for flag, pattern in _RED_FLAG_PATTERNS.items():
+        if pattern.search(heard):
+            return flag
+    return symptom
 
 
 @dataclass(frozen=True)

@@ -235,3 +235,24 @@ def test_a_product_tip_taken_up_is_not_offered_again(talk):
     tip = talk.say("AMAZON.YesIntent")
     assert "15 to 20 minutes" in tip.text and "offer" not in tip.attributes
     assert "15 to 20 minutes" not in talk.say("AMAZON.YesIntent").text
+
+
+@pytest.mark.parametrize("heard", ["a bruise on the back of my thigh", "I felt something tear",
+                                   "it’s swollen", "I can't run on it", "a stabbing feeling"])
+def test_a_red_flag_in_words_alexa_did_not_resolve_still_stops_everything(talk, heard):
+    answer = talk.say("ReportSymptomIntent", symptom=heard)
+    assert "have it checked by a doctor or a physical therapist" in answer.text
+    assert offered(answer) is None and "Shall we start" not in answer.text
+
+
+def test_an_unknown_symptom_gets_asked_again_and_is_not_stored(talk, triage_app):
+    answer = talk.say("ReportSymptomIntent", symptom="kind of wobbly and weird")
+    assert "I'm not sure what to suggest for that." in answer.text
+    assert answer.text.endswith("Do your hamstrings feel tight, sore, stiff, or cramping?")
+    assert "symptom" not in answer.attributes["profile"]
+    assert offered(talk.say("ReportSymptomIntent", symptom="sore", timing="day-after"))
+    path = triage_app.config["DATABASE_URL"][len("sqlite:///"):]
+    with sqlite3.connect(path) as db:
+        (data,) = db.execute("SELECT data FROM attributes WHERE user_id = ?",
+                             (talk.user_id,)).fetchone()
+    assert [r["symptom"] for r in json.loads(data)["reports"]] == ["sore"]
