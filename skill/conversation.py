@@ -380,12 +380,16 @@ class Coach:
             return self.nothing_running(turn)
         if turn.offer.get("kind") == "begin":
             return self.play(turn, player)
+        return self.advance(turn, player, Speech())
+
+    def advance(self, turn: Turn, player: Player, speech: Speech) -> Reply:
+        """Move past the segment just played and play the next, or finish."""
         step_before = player.segment.step
         if not player.next():
-            return self.finish(turn, player, Speech())
+            return self.finish(turn, player, speech)
         if player.segment.step != step_before:
             self.notify(RoutineEvent("step_done", player.routine.id, step_before + 1))
-        return self.play(turn, player)
+        return self.play(turn, player, speech)
 
     def skip(self, turn: Turn) -> Reply:
         """Leave the rest of this step (other side, sets) and go to the next step."""
@@ -468,11 +472,16 @@ class Coach:
                                   else "Okay, one step at a time.")
             return self.menu(speech)
         player.continuous = continuous
-        if continuous and not player.at_end:
-            player.next()
-        speech = Speech().say("Okay, I'll keep going." if continuous
-                              else "Okay, one step at a time.")
-        return self.play(turn, player, speech)
+        unplayed = turn.offer.get("kind") == "begin"  # the user is still getting into position
+        if continuous:
+            if unplayed:  # the first segment needs the whole turn
+                return self.play(turn, player)
+            return self.advance(turn, player, Speech().say("Okay, I'll keep going."))
+        self.keep(turn, player)  # what was played stays played: ask for "next"
+        if unplayed:
+            turn.session["offer"] = {"kind": "begin"}
+        return ask(Speech().say("Okay, one step at a time."), "Say next when you're ready.",
+                   "Say next to go on, or pause to take a break.")
 
     def yes(self, turn: Turn) -> Reply:
         """Accept the offer made last turn."""

@@ -101,3 +101,22 @@ def test_static_stretches_hold_45_to_60_seconds_each_side():
     holds = [s for s in after_run.steps if s.kind == "hold"]
     assert len(holds) >= 4
     assert all(45 <= s.seconds <= 60 and s.sides == "both" for s in holds)
+
+
+def test_keep_going_while_getting_into_position_starts_at_the_first_side(built_in_server,
+                                                                          chain_module):
+    client = SkillClient(built_in_server.url, chain_module, user_id="user-settle")
+    settle = client.say("StartRoutineIntent", routine="after run stretches")
+    assert settle.text.endswith("Say next when you're in position.")
+    going = client.say("KeepGoingIntent")
+    assert going.text.startswith("Step 1 of 5: Lying hamstring stretch.")
+    assert "Left side first." in going.text
+
+
+def test_one_step_at_a_time_does_not_play_a_side_again(built_in_server, chain_module):
+    client = SkillClient(built_in_server.url, chain_module, user_id="user-one-step")
+    client.say("StartRoutineIntent", routine="after run stretches")
+    assert "Left side first." in client.say("AMAZON.NextIntent").text
+    single = client.say("OneStepAtATimeIntent")
+    assert single.text == "Okay, one step at a time. Say next when you're ready."
+    assert client.say("AMAZON.NextIntent").text.startswith("Now the right side.")

@@ -223,3 +223,11 @@ def test_a_handler_error_is_answered_not_500(tmp_path, chain, caplog):
     assert answer.status == 200
     assert "something went wrong on my side" in answer.text and not answer.ends
     assert "bug in begin" in caplog.text
+
+
+def test_keep_going_near_the_end_plays_the_rest_and_finishes(client):
+    client.say("StartRoutineIntent", routine="demo routine")
+    for _ in range(SEGMENTS - 2):  # the last step is a lone instruction
+        client.say("AMAZON.NextIntent")
+    answer = client.say("KeepGoingIntent")
+    assert "That's the end of the demo routine." in answer.text and answer.ends
