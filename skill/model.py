@@ -124,6 +124,9 @@ SAMPLES: dict[str, tuple[str, ...]] = {
         "(I have|I've got) {symptom} (in my hamstrings|) {timing}",
         "(I have|I've got) {symptom} hamstrings ({timing}|)",
         "{symptom} hamstrings ({timing}|)",
+        "I (stretch|stretch a lot|stretch every day|stretch all the time|keep stretching) but "
+        "(they're|they are|my hamstrings are|they still feel|my hamstrings still feel) "
+        "(still|) {symptom}",
         "(my hamstrings hurt|they hurt|my legs hurt|my hamstring hurts) ({timing}|)",
         "(my hamstrings are bothering me|I have a problem with my hamstrings|something's wrong "
         "with my hamstrings)",

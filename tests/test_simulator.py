@@ -78,6 +78,7 @@ def in_order(text: str, *expected: str) -> None:
     ("I heard a pop", "ReportSymptomIntent", {"symptom": "pop"}),
     ("stiff", "ReportSymptomIntent", {"symptom": "stiff"}),
     ("my hamstrings hurt", "ReportSymptomIntent", {}),
+    ("I stretch a lot but they're still tight", "ReportSymptomIntent", {"symptom": "tight"}),
     ("start the foam roller release", "StartRoutineIntent", {"routine": "foam-roller-release"}),
     ("let's do the foam roller", "StartRoutineIntent", {"routine": "foam-roller-release"}),
     ("tennis ball", "StartRoutineIntent", {"routine": "tennis-ball-release"}),
