@@ -123,9 +123,9 @@ class TurnLab:
              lambda: bare_skill.invoke(request_envelope=request_envelope, context=None)),
             ("    of which Coach.next", lambda: service.coach.next(
                 Turn(session={"player": dict(player)}))),
-            ("  store read", lambda: store.get_attributes(request_envelope)),
-            ("  store write", lambda: store.save_attributes(
-                request_envelope, {"player": {**player, "position": next(positions) % 7}})),
+            ("  store update (the new position; a turn reads nothing)",
+             lambda: store.update_attributes(
+                 request_envelope, {"player": {**player, "position": next(positions) % 7}})),
             ("  write the response as JSON", lambda: json.dumps(
                 to_json(self.response), separators=(",", ":"))),
             ("  the request's JSON log line", lambda: JsonFormatter().format(record)),

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 
 from skill.catalog import Catalog, ProductTip
 from skill.engine import Player, Routine, Segment
+from skill.saved import Saved
 from skill.speech import Speech, render_segment, seconds_phrase
 from skill.triage import QUESTIONS, Advice, Profile, choose, recognise
 
@@ -57,8 +58,12 @@ class Turn:
 
     locale: str = "en-US"
     session: dict = field(default_factory=dict)
-    saved: dict = field(default_factory=dict)
+    saved: Saved = field(default_factory=Saved)  # a dict given here is taken as loaded
     new_session: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.saved, Saved):
+            self.saved = Saved(self.saved)
 
     @property
     def offer(self) -> dict:

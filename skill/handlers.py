@@ -22,12 +22,14 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_core.utils import is_intent_name, is_request_type
-from ask_sdk_model import Response
+from ask_sdk_model import RequestEnvelope, Response
 from ask_sdk_model.slu.entityresolution import StatusCode
 from ask_sdk_model.ui import SimpleCard
 
 from skill.conversation import Coach, Reply, Turn, ask
+from skill.saved import Saved
 from skill.speech import Speech
+from skill.stores.common import update
 
 log = logging.getLogger(__name__)
 
@@ -92,51 +94,55 @@ class SessionEndedHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         request = handler_input.request_envelope.request
         log.info("session ended: %s", getattr(request, "reason", None))
-        turn_of(handler_input).session.pop("offer", None)
+        turn = turn_of(handler_input)
+        turn.session.pop("offer", None)
+        if turn.session.get("player"):  # saved again, in case a turn's save was lost
+            turn.saved["player"] = turn.session["player"]
         return handler_input.response_builder.response
 
 
 class LoadTurn(AbstractRequestInterceptor):
-    """Read the saved attributes and build the ``Turn`` before a handler runs."""
+    """Build the ``Turn`` before a handler runs; its saved attributes are read on first use."""
 
     def __init__(self, store: AbstractPersistenceAdapter | None) -> None:
         self.store = store
 
     def process(self, handler_input: HandlerInput) -> None:
         envelope = handler_input.request_envelope
-        saved: dict = {}
-        if self.store is not None:
-            try:
-                saved = self.store.get_attributes(request_envelope=envelope) or {}
-            except Exception:  # noqa: BLE001 - any store failure costs the position only
-                log.exception("could not read saved attributes")
         session = envelope.session
-        handler_input.attributes_manager.request_attributes["saved_before"] = repr(saved)
         handler_input.attributes_manager.request_attributes["turn"] = Turn(
             locale=getattr(envelope.request, "locale", None) or "en-US",
             session=handler_input.attributes_manager.session_attributes,
-            saved=saved,
+            saved=Saved(lambda: self.read(envelope)),
             new_session=bool(session and session.new),
         )
 
+    def read(self, envelope: RequestEnvelope) -> dict:
+        """The user's saved attributes; empty if there is no store or it failed."""
+        if self.store is None:
+            return {}
+        try:
+            return self.store.get_attributes(request_envelope=envelope) or {}
+        except Exception:  # noqa: BLE001 - any store failure costs the position only
+            log.exception("could not read saved attributes")
+            return {}
+
 
 class SaveTurn(AbstractResponseInterceptor):
-    """Save the attributes after a turn when they changed, and always at session end."""
+    """Write back the saved attributes a turn changed, and only those."""
 
     def __init__(self, store: AbstractPersistenceAdapter | None) -> None:
         self.store = store
 
     def process(self, handler_input: HandlerInput, response: Response) -> None:
-        attributes = handler_input.attributes_manager.request_attributes
-        turn: Turn | None = attributes.get("turn")
+        turn: Turn | None = handler_input.attributes_manager.request_attributes.get("turn")
         if self.store is None or turn is None:
             return
-        ended = is_request_type("SessionEndedRequest")(handler_input)
-        if not ended and repr(turn.saved) == attributes.get("saved_before"):
+        changes, removed = turn.saved.changes()
+        if not changes and not removed:
             return
         try:
-            self.store.save_attributes(
-                request_envelope=handler_input.request_envelope, attributes=turn.saved)
+            update(self.store, handler_input.request_envelope, changes, removed)
         except Exception:  # noqa: BLE001 - the answer still goes out
             log.exception("could not save attributes")
 

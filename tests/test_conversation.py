@@ -197,6 +197,9 @@ class BrokenStore(SqliteStore):
     def save_attributes(self, request_envelope, attributes):
         raise sqlite3.OperationalError("disk I/O error")
 
+    def update_attributes(self, request_envelope, changes, removed=()):
+        raise sqlite3.OperationalError("disk I/O error")
+
 
 def test_a_store_that_is_down_costs_the_position_not_the_answer(tmp_path, chain, caplog):
     app = make_app(tmp_path, chain, load="", plugins={"demo": DemoPack()},
@@ -231,3 +234,63 @@ def test_keep_going_near_the_end_plays_the_rest_and_finishes(client):
         client.say("AMAZON.NextIntent")
     answer = client.say("KeepGoingIntent")
     assert "That's the end of the demo routine." in answer.text and answer.ends
+
+
+class CountingStore(SqliteStore):
+    """A SQLite store that counts whole-record reads and writes."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.reads = self.saves = 0
+
+    def get_attributes(self, request_envelope):
+        self.reads += 1
+        return super().get_attributes(request_envelope)
+
+    def save_attributes(self, request_envelope, attributes):
+        self.saves += 1
+        super().save_attributes(request_envelope, attributes)
+
+
+def test_turns_inside_a_routine_write_the_position_without_reading(tmp_path, chain):
+    store = CountingStore(str(tmp_path / "counted.db"))
+    app = make_app(tmp_path, chain, load="", plugins={"demo": DemoPack()}, store=store)
+    with LiveServer(app) as live:
+        client = SkillClient(live.url, chain)
+        client.launch()  # reads once: is there a routine to resume?
+        client.say("StartRoutineIntent", routine="demo routine")  # reads the preferences
+        reads = store.reads
+        for _ in range(3):
+            client.say("AMAZON.NextIntent")
+        assert store.reads == reads and store.saves == 0
+    (data,) = sqlite3.connect(tmp_path / "counted.db").execute(
+        "SELECT data FROM attributes").fetchone()
+    record = json.loads(data)
+    assert record["player"]["position"] == 3 and record["visits"] == 1
+    assert record["safety_heard"] is True  # the launch's keys were kept by every update
+
+
+class FlakyStore(SqliteStore):
+    """A SQLite store whose next ``failures`` updates fail."""
+
+    failures = 0
+
+    def update_attributes(self, request_envelope, changes, removed=()):
+        if self.failures:
+            self.failures -= 1
+            raise sqlite3.OperationalError("disk I/O error")
+        super().update_attributes(request_envelope, changes, removed)
+
+
+def test_a_position_whose_save_failed_is_saved_when_the_session_ends(tmp_path, chain):
+    store = FlakyStore(str(tmp_path / "flaky.db"))
+    app = make_app(tmp_path, chain, load="", plugins={"demo": DemoPack()}, store=store)
+    with LiveServer(app) as live:
+        client = SkillClient(live.url, chain)
+        client.say("StartRoutineIntent", routine="demo routine")
+        store.failures = 1
+        assert "Now the right side." in client.say("AMAZON.NextIntent").text
+        client.end("USER_INITIATED")
+    (data,) = sqlite3.connect(tmp_path / "flaky.db").execute(
+        "SELECT data FROM attributes").fetchone()
+    assert json.loads(data)["player"]["position"] == 1

@@ -307,6 +307,61 @@ def test_concurrent_writes_for_one_user_last_write_wins(store):
     assert typed(read(store)) in [typed(records[writer, rounds - 1]) for writer in range(writers)]
 
 
+def update(store, changes: dict, removed=(), user: str = "amzn1.ask.account.A") -> None:
+    store.update_attributes(envelope(user), changes, removed)
+
+
+def test_update_of_a_new_user_makes_the_record(store):
+    update(store, {"player": {"position": 1}}, removed=["history"])
+    assert read(store) == {"player": {"position": 1}}
+    update(store, {}, removed=["anything"], user="amzn1.ask.account.B")  # nothing to write
+    assert read(store, "amzn1.ask.account.B") == {}
+
+
+def test_update_sets_and_removes_named_keys_and_keeps_the_rest(store):
+    write(store, {"player": {"position": 1, "paused": True}, "history": [1, 2], "visits": 4,
+                  "prefs": {"continuous": True}})
+    update(store, {"player": {"position": 2}, "visits": 5}, removed=["history", "missing"])
+    assert read(store) == {"player": {"position": 2}, "visits": 5,  # replaced, not merged
+                           "prefs": {"continuous": True}}
+
+
+def test_update_round_trips_values_exactly(store):
+    write(store, {"kept": True})
+    values = {"floats": [0.1 + 0.2, 1.5e-100, -2.5], "big": 2**53 + 1, "none": None,
+              "text": "Ünïcode ✓ & <tags> \"quoted\"", "nested": {"a": [{"b": 1.25}]},
+              "odd key.with $ signs": 1}
+    update(store, values)
+    assert typed(read(store)) == typed({"kept": True, **values})
+
+
+def test_concurrent_updates_of_different_keys_are_all_kept(store):
+    """Two sessions of one user changing different things: neither change is lost."""
+    writers, rounds = 6, 6
+    write(store, {"visits": 1})
+    start = threading.Barrier(writers)
+    failures: list[BaseException] = []
+
+    def writer(number: int) -> None:
+        try:
+            start.wait()
+            for turn in range(rounds):
+                update(store, {f"key{number}": turn, "shared": number})
+        except BaseException as error:  # noqa: BLE001 - reported by the main thread
+            failures.append(error)
+
+    threads = [threading.Thread(target=writer, args=(number,)) for number in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not failures, failures
+    record = read(store)
+    assert {key: record[key] for key in record if key.startswith("key")} == {
+        f"key{number}": rounds - 1 for number in range(writers)}
+    assert record["visits"] == 1 and record["shared"] in range(writers)
+
+
 def test_ping_answers_on_a_live_store(store):
     store.ping()
 

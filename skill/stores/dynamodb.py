@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import urlparse
@@ -26,7 +26,7 @@ from ask_sdk_core.exceptions import PersistenceException
 from ask_sdk_model import RequestEnvelope
 from botocore.config import Config
 
-from skill.stores.common import user_id
+from skill.stores.common import removals, user_id
 
 T = TypeVar("T")
 LOCAL_REGION = "us-east-1"
@@ -149,6 +149,51 @@ class DynamoStore(AbstractPersistenceAdapter):
         item = to_dynamo(attributes)
         self._call("write", lambda adapter: adapter.save_attributes(
             request_envelope=request_envelope, attributes=item))
+
+    def update_attributes(self, request_envelope: RequestEnvelope, changes: dict[str, Any],
+                          removed: Iterable[str] = ()) -> None:
+        """Set the keys in ``changes``, drop those in ``removed``, keep the rest: one
+        ``update_item`` on the adapter's item (or a ``put_item`` for a user with none)."""
+        removed = removals(changes, removed)
+        if not changes and not removed:
+            return
+
+        def write(adapter: Any) -> None:
+            table = self.resource.Table(self.table)
+            key = {adapter.partition_key_name: user_id(request_envelope)}
+            names = {"#a": adapter.attribute_name}
+            values, sets = {}, []
+            for number, (name, value) in enumerate(changes.items()):
+                names[f"#s{number}"] = name
+                values[f":s{number}"] = to_dynamo(value)
+                sets.append(f"#a.#s{number} = :s{number}")
+            for number, name in enumerate(removed):
+                names[f"#r{number}"] = name
+            expression = " ".join(filter(None, [
+                "SET " + ", ".join(sets) if sets else "",
+                "REMOVE " + ", ".join(f"#a.#r{n}" for n in range(len(removed))) if removed
+                else ""]))
+            failed = table.meta.client.exceptions.ConditionalCheckFailedException
+
+            def update() -> None:
+                table.update_item(Key=key, UpdateExpression=expression,
+                                  ConditionExpression="attribute_exists(#a)",
+                                  ExpressionAttributeNames=names,
+                                  **({"ExpressionAttributeValues": values} if values else {}))
+
+            try:
+                update()
+            except failed:
+                if not changes:
+                    return
+                try:  # no record yet: these keys are the whole of it
+                    table.put_item(Item={**key, adapter.attribute_name: to_dynamo(changes)},
+                                   ConditionExpression="attribute_not_exists(#k)",
+                                   ExpressionAttributeNames={"#k": adapter.partition_key_name})
+                except failed:  # another session made the record meanwhile
+                    update()
+
+        self._call("write", write)
 
     def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
         """Forget the user."""

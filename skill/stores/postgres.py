@@ -9,10 +9,9 @@ instances starting together don't race.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
@@ -23,7 +22,7 @@ from ask_sdk_model import RequestEnvelope
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from skill.stores.common import user_id
+from skill.stores.common import dump, removals, user_id
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -35,6 +34,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
      "attributes jsonb NOT NULL, "
      "updated_at timestamptz NOT NULL DEFAULT now())",),
 )
+# Insert a user's row, or set its attributes to {attributes}, an expression of the old row
+# (``hamstring_attributes``) and the new one (``EXCLUDED``).
+UPSERT = ("INSERT INTO hamstring_attributes (user_id, attributes) VALUES (%s, %s::jsonb) "
+          "ON CONFLICT (user_id) DO UPDATE SET attributes = {attributes}, updated_at = now()")
 MIGRATION_LOCK = 0x68616D73  # pg_advisory_xact_lock key ("hams")
 POOL_OPTIONS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "pool_min": ("min_size", int), "pool_max": ("max_size", int),
@@ -138,15 +141,21 @@ class PostgresStore(AbstractPersistenceAdapter):
 
     def save_attributes(self, request_envelope: RequestEnvelope, attributes: dict) -> None:
         """Replace the user's saved attributes (one statement: the last write wins)."""
-        key = user_id(request_envelope)
-        try:
-            data = json.dumps(attributes, separators=(",", ":"), allow_nan=False)
-        except (TypeError, ValueError) as error:
-            raise PersistenceException(f"attributes are not JSON: {error}") from error
+        key, data = user_id(request_envelope), dump(attributes)
         self._run("write", lambda connection: connection.execute(
-            "INSERT INTO hamstring_attributes (user_id, attributes) VALUES (%s, %s::jsonb) "
-            "ON CONFLICT (user_id) DO UPDATE "
-            "SET attributes = EXCLUDED.attributes, updated_at = now()", (key, data)))
+            UPSERT.format(attributes="EXCLUDED.attributes"), (key, data)))
+
+    def update_attributes(self, request_envelope: RequestEnvelope, changes: dict[str, Any],
+                          removed: Iterable[str] = ()) -> None:
+        """Set the keys in ``changes`` and drop those in ``removed`` with JSONB's ``-`` and
+        ``||`` in one statement: keys another session changed meanwhile stay."""
+        removed = removals(changes, removed)
+        if not changes and not removed:
+            return
+        key, data = user_id(request_envelope), dump(changes)
+        self._run("write", lambda connection: connection.execute(UPSERT.format(
+            attributes="(hamstring_attributes.attributes - %s::text[]) || EXCLUDED.attributes"),
+            (key, data, removed)))
 
     def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
         """Forget the user."""

@@ -11,17 +11,29 @@ import contextlib
 import json
 import sqlite3
 import threading
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.exceptions import PersistenceException
 from ask_sdk_model import RequestEnvelope
 
-from skill.stores.common import user_id
+from skill.stores.common import dump, removals, user_id
 
 SCHEMA = ("CREATE TABLE IF NOT EXISTS attributes "
           "(user_id TEXT PRIMARY KEY, data TEXT NOT NULL, updated REAL NOT NULL)")
+# Insert a user's record, or set its data to {data} (an expression of the old ``data``).
+UPSERT = ("INSERT INTO attributes (user_id, data, updated) VALUES (?, ?, julianday('now')) "
+          "ON CONFLICT(user_id) DO UPDATE SET data = {data}, updated = excluded.updated")
+
+
+def _path(key: str) -> str:
+    """The SQLite JSON path of a top-level key (a path can't quote a double quote)."""
+    if not isinstance(key, str) or '"' in key:
+        raise PersistenceException(f"sqlite can't update the attribute {key!r} alone")
+    return f'$."{key}"'
 
 
 class SqliteStore(AbstractPersistenceAdapter):
@@ -91,15 +103,25 @@ class SqliteStore(AbstractPersistenceAdapter):
 
     def save_attributes(self, request_envelope: RequestEnvelope, attributes: dict) -> None:
         """Replace the user's saved attributes."""
-        try:
-            data = json.dumps(attributes, separators=(",", ":"), allow_nan=False)
-        except (TypeError, ValueError) as error:
-            raise PersistenceException(f"attributes are not JSON: {error}") from error
-        self._execute(
-            "write",
-            "INSERT INTO attributes (user_id, data, updated) VALUES (?, ?, julianday('now')) "
-            "ON CONFLICT(user_id) DO UPDATE SET data = excluded.data, updated = excluded.updated",
-            (user_id(request_envelope), data))
+        self._execute("write", UPSERT.format(data="excluded.data"),
+                      (user_id(request_envelope), dump(attributes)))
+
+    def update_attributes(self, request_envelope: RequestEnvelope, changes: dict[str, Any],
+                          removed: Iterable[str] = ()) -> None:
+        """Set the keys in ``changes`` and drop those in ``removed`` with ``json_set`` and
+        ``json_remove`` in one statement: keys another session changed meanwhile stay."""
+        removed = removals(changes, removed)
+        if not changes and not removed:
+            return
+        data, parameters = "data", [user_id(request_envelope), dump(changes)]
+        if removed:
+            data = f"json_remove({data}{', ?' * len(removed)})"
+            parameters += [_path(key) for key in removed]
+        if changes:
+            data = f"json_set({data}{', ?, json(?)' * len(changes)})"
+            for key, value in changes.items():
+                parameters += [_path(key), dump(value)]
+        self._execute("write", UPSERT.format(data=data), tuple(parameters))
 
     def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
         """Forget the user."""

@@ -1,0 +1,75 @@
+"""A user's saved attributes, read from the store only when a turn needs them.
+
+Plain Python. Most turns in a routine only move the position: they write one key and read
+none, so ``Saved`` takes writes without reading the store and says at the end which
+top-level keys changed. The store then updates those keys alone, which also keeps what
+another session changed in the meantime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, MutableMapping
+from typing import Any
+
+
+class Saved(MutableMapping[str, Any]):
+    """A dict of saved attributes that calls ``load`` on the first read.
+
+    ``Saved({...})`` starts loaded. Values read can be changed in place (a list appended
+    to): ``changes()`` compares them with what was loaded.
+    """
+
+    def __init__(self, load: Callable[[], dict] | dict | None = None) -> None:
+        self._load = load if callable(load) else None
+        self._data: dict | None = None
+        self._loaded: dict[str, str] = {}  # repr of each value as loaded
+        self._written: dict[str, Any] = {}  # set before anything was read
+        if not callable(load):
+            self._take(dict(load or {}))
+
+    def _take(self, data: dict) -> None:
+        self._loaded = {key: repr(value) for key, value in data.items()}
+        self._data = data
+
+    @property
+    def data(self) -> dict:
+        """The attributes as a plain dict, loaded if need be."""
+        if self._data is None:
+            assert self._load is not None
+            self._take(dict(self._load()))
+            self._data.update(self._written)
+        return self._data
+
+    @property
+    def is_loaded(self) -> bool:
+        """Whether the store has been read (or did not need to be)."""
+        return self._data is not None
+
+    def changes(self) -> tuple[dict[str, Any], set[str]]:
+        """What to write back: top-level keys to set, with their values, and keys to remove."""
+        if self._data is None:
+            return dict(self._written), set()
+        changed = {key: value for key, value in self._data.items()
+                   if self._loaded.get(key) != repr(value)}
+        return changed, set(self._loaded) - set(self._data)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.data[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if self._data is None:
+            self._written[key] = value
+        else:
+            self._data[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.data)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        return f"Saved({self.data!r})" if self.is_loaded else "Saved(<not read>)"
