@@ -1,8 +1,8 @@
 """What the coach says and does in each turn: plain Python with no Alexa types.
 
-A ``Turn`` carries the session attributes and the user's saved attributes as
-plain dicts; each method of ``Coach`` reads and changes them and returns a
-``Reply``. A reply with a reprompt keeps the session open; one without ends it,
+A ``Turn`` carries the session attributes (a dict) and the user's saved
+attributes (a ``Saved`` mapping, read from the store on first use); each method
+of ``Coach`` reads and changes them and returns a ``Reply``. A reply with a reprompt keeps the session open; one without ends it,
 so the microphone is never left open without a question.
 """
 
