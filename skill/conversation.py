@@ -2,8 +2,9 @@
 
 A ``Turn`` carries the session attributes (a dict) and the user's saved
 attributes (a ``Saved`` mapping, read from the store on first use); each method
-of ``Coach`` reads and changes them and returns a ``Reply``. A reply with a reprompt keeps the session open; one without ends it,
-so the microphone is never left open without a question.
+of ``Coach`` reads and changes them and returns a ``Reply``. A reply with a
+reprompt keeps the session open; one without ends it, so the microphone is
+never left open without a question.
 """
 
 from __future__ import annotations

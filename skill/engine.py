@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
-Kind = Literal["hold", "reps", "rolling", "instruction"]
+Kind = Literal["hold", "reps", "rolling", "timed", "instruction"]
 LOCALES: tuple[str, ...] = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
 
 # A turn that expects an answer stays under TURN_SECONDS of speech, so a step is

@@ -12,6 +12,9 @@ from xml.sax.saxutils import escape
 from skill.engine import Routine, Segment, Step, speech_seconds
 
 MAX_BREAK = 10.0
+# How a timed step's clock is started: stretches are held, rollers rolled, and other work
+# (a massage with the fingertips, say) just timed.
+TIMED_KINDS = {"hold": "Hold for", "rolling": "Roll slowly for", "timed": "Keep at it for"}
 # With no cue for longer than QUIET_GAP, the time left is said every FILL_EVERY seconds.
 QUIET_GAP = 20.0
 FILL_EVERY = 15.0
@@ -136,10 +139,9 @@ def render_segment(routine: Routine, segment: Segment, locale: str = "en-US") ->
             speech.say("Now the right side.")
     start, end = step.part_window(segment.part)
     last_part = segment.part == step.parts - 1
-    if step.kind in ("hold", "rolling"):
+    if step.kind in TIMED_KINDS:
         if segment.part == 0:
-            verb = "Hold" if step.kind == "hold" else "Roll slowly"
-            speech.say(f"{verb} for {seconds_phrase(step.seconds)}, starting now.")
+            speech.say(f"{TIMED_KINDS[step.kind]} {seconds_phrase(step.seconds)}, starting now.")
         else:
             speech.say("Keep going.")
         speech.extend(_timed(step, start, end, locale))

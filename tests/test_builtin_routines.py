@@ -32,7 +32,7 @@ def expected_holds(routine) -> list[float]:
     spans = []
     for segment in routine.segments():
         step = routine.steps[segment.step]
-        if step.kind in ("hold", "rolling"):
+        if step.kind in ("hold", "rolling", "timed"):
             start, end = step.part_window(segment.part)
             spans.append(end - start)
     return spans

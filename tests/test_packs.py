@@ -224,7 +224,7 @@ def test_every_error_is_reported_at_once(tmp_path):
             .replace("at: -5", "at: 50"))
     found = problems_of(tmp_path, text)
     assert f"pack.yaml:{line_col(text, 'jumps')} routines[0].steps[1].kind: expected one of " \
-           "hold, reps, rolling or instruction, got 'jumps'" in found
+           "hold, reps, rolling, timed or instruction, got 'jumps'" in found
     assert f"pack.yaml:{line_col(text, 'nmae')} routines[0].nmae: unknown key (allowed: id, " \
            "name, synonyms, description, when, avoid, equipment, tags, steps)" in found
     assert any("routines[0]: missing required key 'name'" in p for p in found)

@@ -113,3 +113,12 @@ def test_amazon_tags_are_allowed():
     ssml = ('<speak><amazon:domain name="conversational">Hi <say-as interpret-as="cardinal">'
             '3</say-as></amazon:domain></speak>')
     assert check(ssml) == []
+
+
+@pytest.mark.parametrize("kind, words", [("hold", "Hold for 30 seconds, starting now."),
+                                         ("rolling", "Roll slowly for 30 seconds, starting now."),
+                                         ("timed", "Keep at it for 30 seconds, starting now.")])
+def test_each_timed_kind_starts_its_clock_in_its_own_words(kind, words):
+    routine = hold(30, kind=kind)
+    ssml = render_segment(routine, routine.segments()[0]).ssml()
+    assert words in ssml and hold_spans(ssml) == pytest.approx([30], abs=0.3)
