@@ -225,13 +225,17 @@ class Coach:
         speech = Speech()
         saved = self.saved_player(turn)
         if saved:
-            turn.session["offer"] = {"kind": "resume"}
-            speech.say(f"Welcome back. You were on {self.where(saved)}.")
-            return ask(speech, "Shall we pick up there?",
-                       "Would you like to pick up where you left off? Say yes or no.")
+            return self.offer_resume(
+                turn, speech.say(f"Welcome back. You were on {self.where(saved)}."))
         speech.say("Welcome to Hamstring Coach.")
         self.safety_note(turn, speech)
         return self.menu(speech)
+
+    def offer_resume(self, turn: Turn, speech: Speech) -> Reply:
+        """Ask whether to pick up the routine the user left; "yes" resumes it."""
+        turn.session["offer"] = {"kind": "resume"}
+        return ask(speech, "Shall we pick up there?",
+                   "Would you like to pick up where you left off? Say yes or no.")
 
     def safety_note(self, turn: Turn, speech: Speech) -> None:
         """Say the one-sentence safety note the first time a user hears the skill."""
@@ -458,10 +462,15 @@ class Coach:
         return self.play(turn, player, Speech().say(intro))
 
     def progress(self, turn: Turn) -> Reply:
-        """Say how far along the user is."""
+        """Say how far along the user is, in this session or the one they left."""
         player = self.player(turn)
         if player is None:
-            return self.nothing_running(turn)
+            saved = self.saved_player(turn)
+            if saved is None:
+                return self.nothing_running(turn)
+            left = seconds_phrase(saved.progress().minutes_left * 60)
+            return self.offer_resume(
+                turn, Speech().say(f"You were on {self.where(saved)}, about {left} left."))
         progress = player.progress()
         speech = Speech().say(
             f"You're on step {progress.step} of {progress.steps}, about "

@@ -294,3 +294,13 @@ def test_a_position_whose_save_failed_is_saved_when_the_session_ends(tmp_path, c
     (data,) = sqlite3.connect(tmp_path / "flaky.db").execute(
         "SELECT data FROM attributes").fetchone()
     assert json.loads(data)["player"]["position"] == 1
+
+
+def test_how_many_left_in_a_new_session_offers_the_routine_left_unfinished(client):
+    client.say("StartRoutineIntent", routine="demo routine")
+    client.say("AMAZON.NextIntent")
+    client.end()
+    answer = client.say("ProgressIntent")  # "ask hamstring coach how many left"
+    assert answer.text.startswith("You were on step 1 of 4 of the demo routine, about ")
+    assert answer.text.endswith("Shall we pick up there?") and not answer.ends
+    assert "Now the right side." in client.say("AMAZON.YesIntent").text
