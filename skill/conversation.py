@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from skill.catalog import Catalog, ProductTip
 from skill.engine import Player, Routine, Segment
 from skill.saved import Saved
-from skill.speech import Speech, render_segment, seconds_phrase
+from skill.speech import Speech, number, render_segment, seconds_phrase
 from skill.triage import QUESTIONS, Advice, Profile, choose, recognise
 
 log = logging.getLogger(__name__)
@@ -183,7 +183,7 @@ class Coach:
             elif following.set_no == player.segment.set_no:
                 question = "Say next for the right side."
             else:
-                question = "Rest a moment. Say next for the next set."
+                question = f"Say next for set {number(following.set_no)}."
         else:
             question = "Say next when you're ready, or repeat to do it again."
         return ask(speech, question,
