@@ -315,17 +315,28 @@ class Coach:
                    f"Would you like to start the {self.name(routine, turn)}? Say yes or no.")
 
     def red_flag(self, turn: Turn, speech: Speech) -> Reply:
-        """Stop: no routine, see a professional; offer the cold-pack tip if there is one."""
+        """Stop: no routine, see a professional; offer the cold-pack tip if there is one.
+
+        A routine in progress stops here (its place stays saved for another day)."""
         who = PROFESSIONAL.get(turn.locale, PROFESSIONAL["en-US"])
         speech.say("That could be more than tightness, so please don't stretch, roll or run "
                    f"on it today. Stop, and have it checked by {who}.")
+        turn.session.pop("player", None)
         tip = self.catalog.find_product("cold pack")
         if tip is None:
-            speech.say("Take care of yourself.")
-            return Reply(speech)
+            return self.take_care(turn, speech)
         turn.session["offer"] = {"kind": "product", "product": tip.id}
         return ask(speech, f"Would you like my {tip.name.get(turn.locale)} tip?",
                    f"Shall I give you my {tip.name.get(turn.locale)} tip? Yes or no?")
+
+    def take_care(self, turn: Turn, speech: Speech) -> Reply:
+        """End the session after a red flag, with no routine and no open question."""
+        turn.session.pop("offer", None)
+        return Reply(speech.say("Take care of that leg."))
+
+    def red_flagged(self, turn: Turn) -> bool:
+        """Whether this session's triage found a red flag."""
+        return Profile.from_dict(turn.session.get("profile")).red_flag
 
     def product_tips(self, turn: Turn, spoken: str | None) -> Reply:
         """Tell the user about one recovery product, or list them."""
@@ -354,6 +365,8 @@ class Coach:
                         "Say next to go on with the routine, or stop to finish.")
         elif offered:  # asked while a routine was on offer: the offer still stands
             reply = self.offer_start(turn, offered, speech)
+        elif self.red_flagged(turn):  # no routine today: nothing more to ask
+            reply = self.take_care(turn, speech)
         else:
             turn.session.pop("offer", None)
             reply = self.menu(speech)
@@ -529,6 +542,8 @@ class Coach:
         if offer.get("kind") == "question":
             turn.session["offer"] = offer
             return self.answer(turn, False)
+        if offer.get("kind") == "product" and self.red_flagged(turn):
+            return self.take_care(turn, Speech().say("Okay."))
         if self.player(turn):
             return ask(Speech().say("Okay."), "Say next when you're ready, or stop to finish.")
         return self.menu(Speech().say("No problem."))

@@ -256,3 +256,23 @@ def test_an_unknown_symptom_gets_asked_again_and_is_not_stored(talk, triage_app)
         (data,) = db.execute("SELECT data FROM attributes WHERE user_id = ?",
                              (talk.user_id,)).fetchone()
     assert [r["symptom"] for r in json.loads(data)["reports"]] == ["sore"]
+
+
+def test_after_a_red_flag_the_session_ends_without_offering_anything(talk):
+    talk.say("ReportSymptomIntent", symptom="pop")
+    tip = talk.say("AMAZON.YesIntent")
+    assert tip.text.endswith("Take care of that leg.") and tip.ends
+    talk.say("ReportSymptomIntent", symptom="bruising")
+    declined = talk.say("AMAZON.NoIntent")
+    assert declined.text == "Okay. Take care of that leg." and declined.ends
+
+
+def test_a_red_flag_in_the_middle_of_a_routine_stops_it_and_keeps_the_place(talk):
+    talk.say("StartRoutineIntent", routine="foam roller release")
+    talk.say("AMAZON.NextIntent")
+    flagged = talk.say("ReportSymptomIntent", symptom="sharp pain")
+    assert "player" not in flagged.attributes and "have it checked" in flagged.text
+    tip = talk.say("AMAZON.YesIntent")
+    assert "carry on" not in tip.text and tip.ends
+    assert "Welcome back. You were on step 1 of 3 of the foam roller release." \
+        in talk.launch().text
