@@ -349,7 +349,10 @@ class Coach:
             if not names:
                 return self.menu(speech.say("No product tips are installed."))
             speech.say(f"I have tips on these: {_join(names, shown=8)}.")
-            return ask(speech, "Which one would you like to hear about?")
+            turn.session["offer"] = {"kind": "product-choice"}
+            return ask(speech, "Which one would you like to hear about?",
+                       f"Which one would you like to hear about? For example, say "
+                       f"tell me about the {names[0]}.")
         return self.tip(tip, turn)
 
     def tip(self, tip: ProductTip, turn: Turn) -> Reply:
@@ -374,8 +377,14 @@ class Coach:
         return reply
 
     def start_routine(self, turn: Turn, spoken: str | None) -> Reply:
-        """Start the routine the user named, or list what there is."""
+        """Start the routine the user named (or give the tip on a product they named), or
+        list what there is."""
+        # A name said on its own is heard as a routine's: after "which one would you like to
+        # hear about?", or when no routine has it, it is a product's.
+        tip = self.catalog.find_product(spoken) if spoken else None
         routine = self.catalog.find_routine(spoken)
+        if tip and (routine is None or turn.offer.get("kind") == "product-choice"):
+            return self.tip(tip, turn)
         if routine:
             return self.begin(turn, routine)
         speech = Speech()
@@ -580,6 +589,10 @@ class Coach:
         speech = Speech().say("Sorry, I didn't catch that.")
         if self.player(turn):
             return ask(speech, "Say next, repeat, or pause.")
+        if turn.offer.get("kind") == "product-choice":
+            return ask(speech, "Which product would you like to hear about?",
+                       "Which product would you like to hear about? For example, say tell me "
+                       "about the cold pack.")
         return self.menu(speech)
 
     def nothing_running(self, turn: Turn) -> Reply:

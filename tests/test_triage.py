@@ -276,3 +276,25 @@ def test_a_red_flag_in_the_middle_of_a_routine_stops_it_and_keeps_the_place(talk
     assert "carry on" not in tip.text and tip.ends
     assert "Welcome back. You were on step 1 of 3 of the foam roller release." \
         in talk.launch().text
+
+
+def test_a_name_said_after_the_product_list_gets_that_product_s_tip(talk):
+    listed = talk.say("ProductTipsIntent")
+    assert listed.attributes["offer"] == {"kind": "product-choice"}
+    # "massage ball" alone is heard as a routine name (the massage ball release)
+    answer = talk.say("StartRoutineIntent", routine="massage ball")
+    assert answer.card["title"] == "Massage ball" and "Let's do" not in answer.text
+    assert "Let's do the massage ball release." in talk.say(
+        "StartRoutineIntent", routine="massage ball").text  # no list asked: the routine
+
+
+def test_a_product_name_that_no_routine_has_gets_its_tip(talk):
+    answer = talk.say("StartRoutineIntent", routine="recovery cream")
+    assert answer.card["title"] == "Recovery cream"
+
+
+def test_not_catching_a_product_name_asks_for_it_again(talk):
+    talk.say("ProductTipsIntent")
+    answer = talk.say("AMAZON.FallbackIntent")
+    assert answer.text == "Sorry, I didn't catch that. Which product would you like to hear about?"
+    assert answer.attributes["offer"] == {"kind": "product-choice"}
