@@ -29,11 +29,11 @@ from turn import next_turn
 from werkzeug.test import EnvironBuilder
 
 from skill import create_app
-from skill.conversation import Turn
 from skill.envelopes import read_envelope, to_json
 from skill.handlers import build_skill
 from skill.logs import REQUEST_LOGGER, JsonFormatter
 from skill.testing import envelope
+from skill.turn import Turn
 from skill.verify import RequestVerifier, parse_envelope
 from tests.support.alexa_ca import AlexaTestChain
 

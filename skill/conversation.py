@@ -1,94 +1,34 @@
 """What the coach says and does in each turn: plain Python with no Alexa types.
 
-A ``Turn`` carries the session attributes (a dict) and the user's saved
-attributes (a ``Saved`` mapping, read from the store on first use); each method
-of ``Coach`` reads and changes them and returns a ``Reply``. A reply with a
-reprompt keeps the session open; one without ends it, so the microphone is
-never left open without a question.
+``Coach`` has one method per thing a user can say; each takes the ``Turn`` (session and
+saved attributes, see ``skill.turn``), changes it, and returns a ``Reply``. The triage and
+product tips are in ``skill.advice``.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
-from skill.catalog import Catalog, ProductTip
+from skill.advice import HISTORY_LENGTH, AdviceTurns
+from skill.catalog import Catalog
 from skill.engine import Player, Routine, Segment
-from skill.saved import Saved
-from skill.speech import Speech, number, render_segment, seconds_phrase
-from skill.triage import QUESTIONS, Advice, Profile, choose, recognise
+from skill.speech import Speech, number, render_segment, seconds_phrase, spoken_list
+from skill.triage import Advice, Profile
+from skill.turn import Reply, RoutineEvent, Turn, ask
 
 log = logging.getLogger(__name__)
 
-HISTORY_LENGTH = 20
 RENDER_CACHE = 4096  # rendered segments kept per process
-RECURRING_DAYS = 56
 TURN_BUDGET = 84.0  # seconds of segment speech, leaving room for the closing question
-PROFESSIONAL = {
-    "en-US": "a doctor or a physical therapist",
-    "en-CA": "a doctor or a physiotherapist",
-    "en-IN": "a doctor or a physiotherapist",
-    "en-GB": "a GP or a physio",
-    "en-AU": "a GP or a physio",
-}
-SLOT_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 SAFETY_NOTE = "I'm a coach, not a doctor: if anything gives you a sharp pain, stop."
 
 
-@dataclass
-class Reply:
-    """What to say; ``reprompt`` set means the session stays open for an answer."""
-
-    speech: Speech
-    reprompt: str | None = None
-    card: tuple[str, str] | None = None
-
-    @property
-    def ends_session(self) -> bool:
-        """True when the skill is not waiting for an answer."""
-        return self.reprompt is None
-
-
-@dataclass
-class Turn:
-    """One request's view of the user: session and saved attributes, mutated in place."""
-
-    locale: str = "en-US"
-    session: dict = field(default_factory=dict)
-    saved: Saved = field(default_factory=Saved)  # a dict given here is taken as loaded
-    new_session: bool = False
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.saved, Saved):
-            self.saved = Saved(self.saved)
-
-    @property
-    def offer(self) -> dict:
-        """The yes/no question the skill asked last, if any."""
-        return self.session.get("offer") or {}
-
-
-@dataclass(frozen=True)
-class RoutineEvent:
-    """Something that happened in a routine, for packs that observe."""
-
-    name: str  # "started", "step_done" or "completed"
-    routine: str
-    step: int | None = None
-    user: str | None = None
-
-
-def ask(speech: Speech, question: str, reprompt: str | None = None) -> Reply:
-    """Say ``speech`` then ``question`` and wait for an answer."""
-    return Reply(speech.say(question), reprompt or question)
-
-
-class Coach:
-    """The conversation. Holds the catalog and a callback for routine events."""
+class Coach(AdviceTurns):
+    """The conversation. Holds the catalog and a callback for routine events; the triage
+    and product tips are in ``AdviceTurns``."""
 
     def __init__(
         self,
@@ -211,7 +151,7 @@ class Coach:
         speech.say(f"Let's do the {self.name(routine, turn)}. It takes about {minutes} "
                    f"minute{'s' if minutes > 1 else ''}.")
         if routine.equipment:
-            speech.say(f"You'll need {_join(map(with_article, routine.equipment))}.")
+            speech.say(f"You'll need {spoken_list(map(with_article, routine.equipment))}.")
         if routine.avoid.get(turn.locale):
             speech.say(routine.avoid.get(turn.locale))
         self.notify(RoutineEvent("started", routine.id))
@@ -243,139 +183,6 @@ class Coach:
             turn.saved["safety_heard"] = True
             speech.say(SAFETY_NOTE)
 
-    # -- triage --------------------------------------------------------------
-
-    def report_symptom(self, turn: Turn, symptom: str | None, timing: str | None) -> Reply:
-        """The user says how their hamstrings feel (and when): advise and offer a routine."""
-        profile = Profile.from_dict(turn.session.get("profile"))
-        symptom = recognise(symptom) if symptom else None
-        if symptom and symptom != profile.symptom:
-            # Only slot ids go into the saved history, never a phrase as it was heard.
-            recurring = SLOT_ID.fullmatch(symptom) is not None \
-                and self.remember_report(turn, symptom)
-            profile = Profile(symptom=symptom, timing=timing or profile.timing,
-                              recurring=recurring)
-        elif timing:
-            profile = Profile(**{**profile.to_dict(), "timing": timing})
-        return self.triage(turn, profile)
-
-    def remember_report(self, turn: Turn, symptom: str) -> bool:
-        """Log today's report; True when the same trouble was reported on two earlier days
-        in the last eight weeks, which is what makes it recurring."""
-        today = datetime.now(UTC).date()
-        reports = [r for r in turn.saved.get("reports", [])
-                   if (today - date.fromisoformat(r["day"])).days <= RECURRING_DAYS]
-        earlier = {r["day"] for r in reports
-                   if r["symptom"] == symptom and r["day"] != today.isoformat()}
-        if not any(r["symptom"] == symptom and r["day"] == today.isoformat() for r in reports):
-            reports.append({"symptom": symptom, "day": today.isoformat()})
-        turn.saved["reports"] = reports[-HISTORY_LENGTH:]
-        return len(earlier) >= 2
-
-    def triage(self, turn: Turn, profile: Profile) -> Reply:
-        """Red flags first; then ask what is still unknown; then the best advice."""
-        turn.session["profile"] = profile.to_dict()
-        turn.session.pop("offer", None)
-        speech = Speech()
-        self.safety_note(turn, speech)
-        if profile.symptom is None:
-            return ask(speech, "How do your hamstrings feel: tight, sore, stiff, or cramping?")
-        if profile.red_flag:
-            return self.red_flag(turn, speech)
-        choice = choose(self.advise(profile, turn.locale), self.static, profile)
-        if choice is None:  # a symptom no pack knows: ask again in words they do
-            turn.session["profile"] = Profile(timing=profile.timing).to_dict()
-            speech.say("I'm not sure what to suggest for that.")
-            return ask(speech, "Do your hamstrings feel tight, sore, stiff, or cramping?",
-                       "Tell me if they feel tight, sore, stiff, or cramping, "
-                       "or say list routines.")
-        needs = choice.needs
-        if needs is None and profile.timing is None and choice.routine in self.static:
-            needs = "timing"  # never offer a static stretch to someone about to run
-        if needs:
-            turn.session["offer"] = {"kind": "question", "field": needs}
-            return ask(speech, QUESTIONS[needs], QUESTIONS[needs] + " Yes or no?")
-        advice = choice.say.get(turn.locale)
-        speech.say(advice)
-        tip = self.catalog.products.get(choice.product or "")
-        if tip:
-            product = tip.name.get(turn.locale)
-            # "my ... tip" fits every product name: plural, mass noun or not
-            speech.say(f"Ask me for my {product} tip any time." if product in advice.lower()
-                       else f"My {product} tip can help too: ask me for it any time.")
-        routine = self.catalog.routines.get(choice.routine or "")
-        if routine is None:
-            return self.menu(speech)
-        return self.offer_start(turn, routine, speech)
-
-    def offer_start(self, turn: Turn, routine: Routine, speech: Speech) -> Reply:
-        """Ask whether to start ``routine``; "yes" starts it."""
-        turn.session["offer"] = {"kind": "start", "routine": routine.id}
-        return ask(speech, f"Shall we start the {self.name(routine, turn)}?",
-                   f"Would you like to start the {self.name(routine, turn)}? Say yes or no.")
-
-    def red_flag(self, turn: Turn, speech: Speech) -> Reply:
-        """Stop: no routine, see a professional; offer the cold-pack tip if there is one.
-
-        A routine in progress stops here (its place stays saved for another day)."""
-        who = PROFESSIONAL.get(turn.locale, PROFESSIONAL["en-US"])
-        speech.say("That could be more than tightness, so please don't stretch, roll or run "
-                   f"on it today. Stop, and have it checked by {who}.")
-        turn.session.pop("player", None)
-        tip = self.catalog.find_product("cold pack")
-        if tip is None:
-            return self.take_care(turn, speech)
-        turn.session["offer"] = {"kind": "product", "product": tip.id}
-        return ask(speech, f"Would you like my {tip.name.get(turn.locale)} tip?",
-                   f"Shall I give you my {tip.name.get(turn.locale)} tip? Yes or no?")
-
-    def take_care(self, turn: Turn, speech: Speech) -> Reply:
-        """End the session after a red flag, with no routine and no open question."""
-        turn.session.pop("offer", None)
-        return Reply(speech.say("Take care of that leg."))
-
-    def red_flagged(self, turn: Turn) -> bool:
-        """Whether this session's triage found a red flag."""
-        return Profile.from_dict(turn.session.get("profile")).red_flag
-
-    def product_tips(self, turn: Turn, spoken: str | None) -> Reply:
-        """Tell the user about one recovery product, or list them."""
-        tip = self.catalog.find_product(spoken)
-        if tip is None:
-            names = [t.name.get(turn.locale) for t in self.catalog.products.values()]
-            speech = Speech()
-            if spoken:
-                speech.say(f"I don't have a tip on {spoken}.")
-            if not names:
-                return self.menu(speech.say("No product tips are installed."))
-            speech.say(f"I have tips on these: {_join(names, shown=8)}.")
-            turn.session["offer"] = {"kind": "product-choice"}
-            return ask(speech, "Which one would you like to hear about?",
-                       f"Which one would you like to hear about? For example, say "
-                       f"tell me about the {names[0]}.")
-        return self.tip(tip, turn)
-
-    def tip(self, tip: ProductTip, turn: Turn) -> Reply:
-        """A product tip spoken (what, when, how, when not) and sent as a card."""
-        speech = Speech()
-        for part in (tip.what, tip.when, tip.how, tip.avoid):
-            speech.say(part.get(turn.locale))
-        card = (tip.name.get(turn.locale).capitalize(), speech.text())
-        offered = self.catalog.routines.get(turn.offer.get("routine", "")) \
-            if turn.offer.get("kind") == "start" else None
-        if self.player(turn):  # asked in the middle of a routine: offer to carry on
-            reply = ask(speech, "Say next when you're ready to carry on.",
-                        "Say next to go on with the routine, or stop to finish.")
-        elif offered:  # asked while a routine was on offer: the offer still stands
-            reply = self.offer_start(turn, offered, speech)
-        elif self.red_flagged(turn):  # no routine today: nothing more to ask
-            reply = self.take_care(turn, speech)
-        else:
-            turn.session.pop("offer", None)
-            reply = self.menu(speech)
-        reply.card = card
-        return reply
-
     def start_routine(self, turn: Turn, spoken: str | None) -> Reply:
         """Start the routine the user named (or give the tip on a product they named), or
         list what there is."""
@@ -399,7 +206,7 @@ class Coach:
         if not names:
             speech.say("No routines are installed yet.")
             return Reply(speech)
-        speech.say(f"I have these routines: {_join(names, shown=6)}.")
+        speech.say(f"I have these routines: {spoken_list(names, shown=6)}.")
         return ask(speech, "Which one would you like?",
                    f"Which routine would you like? For example, say start the {names[0]}.")
 
@@ -557,11 +364,6 @@ class Coach:
             return ask(Speech().say("Okay."), "Say next when you're ready, or stop to finish.")
         return self.menu(Speech().say("No problem."))
 
-    def answer(self, turn: Turn, value: bool) -> Reply:
-        """A yes or no to a triage question: fill it into the profile and triage again."""
-        profile = Profile.from_dict(turn.session.get("profile"))
-        return self.triage(turn, profile.answer(turn.offer["field"], value))
-
     def help(self, turn: Turn) -> Reply:
         """Explain what can be said right now."""
         player = self.player(turn)
@@ -598,16 +400,6 @@ class Coach:
     def nothing_running(self, turn: Turn) -> Reply:
         """Answer a routine command when no routine is running."""
         return self.menu(Speech().say("There's no routine running right now."))
-
-
-def _join(items, shown: int | None = None) -> str:
-    """'a', 'a and b', 'a, b and c'; past ``shown`` items, 'a, b and 3 more'."""
-    items = list(items)
-    if shown is not None and len(items) > shown:
-        return ", ".join(items[:shown]) + f" and {len(items) - shown} more"
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def with_article(thing: str) -> str:

@@ -26,10 +26,11 @@ from ask_sdk_model import RequestEnvelope, Response
 from ask_sdk_model.slu.entityresolution import StatusCode
 from ask_sdk_model.ui import SimpleCard
 
-from skill.conversation import Coach, Reply, Turn, ask
+from skill.conversation import Coach
 from skill.saved import Saved
 from skill.speech import Speech
 from skill.stores.common import update
+from skill.turn import Reply, Turn, ask
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pluggy
 
 from skill.catalog import ProductTip
-from skill.conversation import RoutineEvent
 from skill.triage import Advice, Profile
+from skill.turn import RoutineEvent
 
 PROJECT = "hamstring_coach"
 hookspec = pluggy.HookspecMarker(PROJECT)

@@ -20,8 +20,8 @@ import pluggy
 from skill import config, hookspecs
 from skill.catalog import AdviceRule, Catalog, PackInfo, ProductTip
 from skill.content import PackContent, Problem, load_pack
-from skill.conversation import RoutineEvent
 from skill.triage import Advice, Profile, advice_from_rule, rule_matches
+from skill.turn import RoutineEvent
 
 log = logging.getLogger(__name__)
 GROUP = "hamstring_coach.packs"

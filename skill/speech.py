@@ -7,6 +7,7 @@ the silence, so a 45 second hold lasts 45 seconds from "hold" to "and relax".
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from xml.sax.saxutils import escape
 
 from skill.engine import Routine, Segment, Step, speech_seconds
@@ -64,6 +65,16 @@ class Speech:
     def text(self) -> str:
         """The words alone, for cards and logs."""
         return " ".join(p for p in self.parts if not p.startswith("<"))
+
+
+def spoken_list(items: Iterable[str], shown: int | None = None) -> str:
+    """'a', 'a and b', 'a, b and c'; past ``shown`` items, 'a, b and 3 more'."""
+    items = list(items)
+    if shown is not None and len(items) > shown:
+        return ", ".join(items[:shown]) + f" and {len(items) - shown} more"
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def number(n: int) -> str:

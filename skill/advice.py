@@ -1,0 +1,168 @@
+"""The turns about how the user feels and what helps: triage, red flags, product tips.
+
+Plain Python with no Alexa types. ``AdviceTurns`` is one part of ``Coach``: its methods use
+the coach's catalog, advice and routine helpers (``menu``, ``begin``, ``player``,
+``safety_note``) like the rest of the conversation does.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+from skill.catalog import ProductTip
+from skill.engine import Routine
+from skill.speech import Speech, spoken_list
+from skill.triage import QUESTIONS, Profile, choose, recognise
+from skill.turn import Reply, Turn, ask
+
+HISTORY_LENGTH = 20  # reports, and finished routines, kept per user
+RECURRING_DAYS = 56
+SLOT_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+PROFESSIONAL = {
+    "en-US": "a doctor or a physical therapist",
+    "en-CA": "a doctor or a physiotherapist",
+    "en-IN": "a doctor or a physiotherapist",
+    "en-GB": "a GP or a physio",
+    "en-AU": "a GP or a physio",
+}
+
+
+class AdviceTurns:
+    """Triage and product tips, as methods of ``Coach``."""
+
+    def report_symptom(self, turn: Turn, symptom: str | None, timing: str | None) -> Reply:
+        """The user says how their hamstrings feel (and when): advise and offer a routine."""
+        profile = Profile.from_dict(turn.session.get("profile"))
+        symptom = recognise(symptom) if symptom else None
+        if symptom and symptom != profile.symptom:
+            # Only slot ids go into the saved history, never a phrase as it was heard.
+            recurring = SLOT_ID.fullmatch(symptom) is not None \
+                and self.remember_report(turn, symptom)
+            profile = Profile(symptom=symptom, timing=timing or profile.timing,
+                              recurring=recurring)
+        elif timing:
+            profile = Profile(**{**profile.to_dict(), "timing": timing})
+        return self.triage(turn, profile)
+
+    def remember_report(self, turn: Turn, symptom: str) -> bool:
+        """Log today's report; True when the same trouble was reported on two earlier days
+        in the last eight weeks, which is what makes it recurring."""
+        today = datetime.now(UTC).date()
+        reports = [r for r in turn.saved.get("reports", [])
+                   if (today - date.fromisoformat(r["day"])).days <= RECURRING_DAYS]
+        earlier = {r["day"] for r in reports
+                   if r["symptom"] == symptom and r["day"] != today.isoformat()}
+        if not any(r["symptom"] == symptom and r["day"] == today.isoformat() for r in reports):
+            reports.append({"symptom": symptom, "day": today.isoformat()})
+        turn.saved["reports"] = reports[-HISTORY_LENGTH:]
+        return len(earlier) >= 2
+
+    def triage(self, turn: Turn, profile: Profile) -> Reply:
+        """Red flags first; then ask what is still unknown; then the best advice."""
+        turn.session["profile"] = profile.to_dict()
+        turn.session.pop("offer", None)
+        speech = Speech()
+        self.safety_note(turn, speech)
+        if profile.symptom is None:
+            return ask(speech, "How do your hamstrings feel: tight, sore, stiff, or cramping?")
+        if profile.red_flag:
+            return self.red_flag(turn, speech)
+        choice = choose(self.advise(profile, turn.locale), self.static, profile)
+        if choice is None:  # a symptom no pack knows: ask again in words they do
+            turn.session["profile"] = Profile(timing=profile.timing).to_dict()
+            speech.say("I'm not sure what to suggest for that.")
+            return ask(speech, "Do your hamstrings feel tight, sore, stiff, or cramping?",
+                       "Tell me if they feel tight, sore, stiff, or cramping, "
+                       "or say list routines.")
+        needs = choice.needs
+        if needs is None and profile.timing is None and choice.routine in self.static:
+            needs = "timing"  # never offer a static stretch to someone about to run
+        if needs:
+            turn.session["offer"] = {"kind": "question", "field": needs}
+            return ask(speech, QUESTIONS[needs], QUESTIONS[needs] + " Yes or no?")
+        advice = choice.say.get(turn.locale)
+        speech.say(advice)
+        tip = self.catalog.products.get(choice.product or "")
+        if tip:
+            product = tip.name.get(turn.locale)
+            # "my ... tip" fits every product name: plural, mass noun or not
+            speech.say(f"Ask me for my {product} tip any time." if product in advice.lower()
+                       else f"My {product} tip can help too: ask me for it any time.")
+        routine = self.catalog.routines.get(choice.routine or "")
+        if routine is None:
+            return self.menu(speech)
+        return self.offer_start(turn, routine, speech)
+
+    def offer_start(self, turn: Turn, routine: Routine, speech: Speech) -> Reply:
+        """Ask whether to start ``routine``; "yes" starts it."""
+        turn.session["offer"] = {"kind": "start", "routine": routine.id}
+        return ask(speech, f"Shall we start the {self.name(routine, turn)}?",
+                   f"Would you like to start the {self.name(routine, turn)}? Say yes or no.")
+
+    def red_flag(self, turn: Turn, speech: Speech) -> Reply:
+        """Stop: no routine, see a professional; offer the cold-pack tip if there is one.
+
+        A routine in progress stops here (its place stays saved for another day)."""
+        who = PROFESSIONAL.get(turn.locale, PROFESSIONAL["en-US"])
+        speech.say("That could be more than tightness, so please don't stretch, roll or run "
+                   f"on it today. Stop, and have it checked by {who}.")
+        turn.session.pop("player", None)
+        tip = self.catalog.find_product("cold pack")
+        if tip is None:
+            return self.take_care(turn, speech)
+        turn.session["offer"] = {"kind": "product", "product": tip.id}
+        return ask(speech, f"Would you like my {tip.name.get(turn.locale)} tip?",
+                   f"Shall I give you my {tip.name.get(turn.locale)} tip? Yes or no?")
+
+    def take_care(self, turn: Turn, speech: Speech) -> Reply:
+        """End the session after a red flag, with no routine and no open question."""
+        turn.session.pop("offer", None)
+        return Reply(speech.say("Take care of that leg."))
+
+    def red_flagged(self, turn: Turn) -> bool:
+        """Whether this session's triage found a red flag."""
+        return Profile.from_dict(turn.session.get("profile")).red_flag
+
+    def product_tips(self, turn: Turn, spoken: str | None) -> Reply:
+        """Tell the user about one recovery product, or list them."""
+        tip = self.catalog.find_product(spoken)
+        if tip is None:
+            names = [t.name.get(turn.locale) for t in self.catalog.products.values()]
+            speech = Speech()
+            if spoken:
+                speech.say(f"I don't have a tip on {spoken}.")
+            if not names:
+                return self.menu(speech.say("No product tips are installed."))
+            speech.say(f"I have tips on these: {spoken_list(names, shown=8)}.")
+            turn.session["offer"] = {"kind": "product-choice"}
+            return ask(speech, "Which one would you like to hear about?",
+                       f"Which one would you like to hear about? For example, say "
+                       f"tell me about the {names[0]}.")
+        return self.tip(tip, turn)
+
+    def tip(self, tip: ProductTip, turn: Turn) -> Reply:
+        """A product tip spoken (what, when, how, when not) and sent as a card."""
+        speech = Speech()
+        for part in (tip.what, tip.when, tip.how, tip.avoid):
+            speech.say(part.get(turn.locale))
+        card = (tip.name.get(turn.locale).capitalize(), speech.text())
+        offered = self.catalog.routines.get(turn.offer.get("routine", "")) \
+            if turn.offer.get("kind") == "start" else None
+        if self.player(turn):  # asked in the middle of a routine: offer to carry on
+            reply = ask(speech, "Say next when you're ready to carry on.",
+                        "Say next to go on with the routine, or stop to finish.")
+        elif offered:  # asked while a routine was on offer: the offer still stands
+            reply = self.offer_start(turn, offered, speech)
+        elif self.red_flagged(turn):  # no routine today: nothing more to ask
+            reply = self.take_care(turn, speech)
+        else:
+            turn.session.pop("offer", None)
+            reply = self.menu(speech)
+        reply.card = card
+        return reply
+
+    def answer(self, turn: Turn, value: bool) -> Reply:
+        """A yes or no to a triage question: fill it into the profile and triage again."""
+        profile = Profile.from_dict(turn.session.get("profile"))
+        return self.triage(turn, profile.answer(turn.offer["field"], value))
