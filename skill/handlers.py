@@ -111,14 +111,15 @@ class LoadTurn(AbstractRequestInterceptor):
     def process(self, handler_input: HandlerInput) -> None:
         envelope = handler_input.request_envelope
         session = envelope.session
+        saved = Saved(lambda: self.read(envelope, saved))
         handler_input.attributes_manager.request_attributes["turn"] = Turn(
             locale=getattr(envelope.request, "locale", None) or "en-US",
             session=handler_input.attributes_manager.session_attributes,
-            saved=Saved(lambda: self.read(envelope)),
+            saved=saved,
             new_session=bool(session and session.new),
         )
 
-    def read(self, envelope: RequestEnvelope) -> dict:
+    def read(self, envelope: RequestEnvelope, saved: Saved) -> dict:
         """The user's saved attributes; empty if there is no store or it failed."""
         if self.store is None:
             return {}
@@ -126,11 +127,13 @@ class LoadTurn(AbstractRequestInterceptor):
             return self.store.get_attributes(request_envelope=envelope) or {}
         except Exception:  # noqa: BLE001 - any store failure costs the position only
             log.exception("could not read saved attributes")
+            saved.read_failed = True
             return {}
 
 
 class SaveTurn(AbstractResponseInterceptor):
-    """Write back the saved attributes a turn changed, and only those."""
+    """Write back the saved attributes a turn changed, and only those; nothing when the
+    turn could not read them."""
 
     def __init__(self, store: AbstractPersistenceAdapter | None) -> None:
         self.store = store
@@ -141,6 +144,9 @@ class SaveTurn(AbstractResponseInterceptor):
             return
         changes, removed = turn.saved.changes()
         if not changes and not removed:
+            return
+        if turn.saved.read_failed:  # a visit count of 1, say, worked out from nothing
+            log.error("not saving attributes: they could not be read this turn")
             return
         try:
             update(self.store, handler_input.request_envelope, changes, removed)

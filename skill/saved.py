@@ -20,6 +20,9 @@ class Saved(MutableMapping[str, Any]):
     """
 
     def __init__(self, load: Callable[[], dict] | dict | None = None) -> None:
+        # Set by a ``load`` that could not read the store and returned {} instead: values
+        # worked out from that must not be written over the real record.
+        self.read_failed = False
         self._load = load if callable(load) else None
         self._data: dict | None = None
         self._loaded: dict[str, str] = {}  # repr of each value as loaded

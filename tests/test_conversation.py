@@ -304,3 +304,31 @@ def test_how_many_left_in_a_new_session_offers_the_routine_left_unfinished(clien
     assert answer.text.startswith("You were on step 1 of 4 of the demo routine, about ")
     assert answer.text.endswith("Shall we pick up there?") and not answer.ends
     assert "Now the right side." in client.say("AMAZON.YesIntent").text
+
+
+class UnreadableStore(SqliteStore):
+    """A store whose reads fail while its writes still work."""
+
+    def get_attributes(self, request_envelope):
+        raise sqlite3.OperationalError("database disk image is malformed")
+
+
+def test_what_a_turn_worked_out_from_an_unreadable_record_is_not_written(tmp_path, chain,
+                                                                         caplog):
+    path = tmp_path / "unreadable.db"
+    store = UnreadableStore(str(path))
+    store.ping()  # makes the table
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO attributes (user_id, data, updated) VALUES (?, ?, 0)",
+                   ("amzn1.ask.account.test", json.dumps({"visits": 7, "reports": [1]})))
+    app = make_app(tmp_path, chain, load="", plugins={"demo": DemoPack()}, store=store)
+    with LiveServer(app) as live, caplog.at_level(logging.ERROR):
+        client = SkillClient(live.url, chain)
+        assert "Welcome to Hamstring Coach" in client.launch().text  # visits "1": not saved
+        client.say("StartRoutineIntent", routine="demo routine")
+        client.say("AMAZON.NextIntent")  # reads nothing: the position is saved
+    (data,) = sqlite3.connect(path).execute("SELECT data FROM attributes").fetchone()
+    record = json.loads(data)
+    assert record["visits"] == 7 and record["reports"] == [1]
+    assert record["player"]["position"] == 1
+    assert "not saving attributes: they could not be read this turn" in caplog.text
