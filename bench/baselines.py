@@ -4,7 +4,8 @@
 ``BENCH_BODY_BYTES`` bytes (the size of our turn's answer). ``sdk_app()``: the least an
 ask-sdk-core skill does: deserialize the envelope, invoke a launch handler, serialize.
 ``core_app()``: our own skill without the three things the SDK baseline doesn't do (request
-verification, the store and the per-request log), to show what those cost.
+verification, the store and the per-request log), or with those named in ``$BENCH_KEEP``, to
+show what they cost.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import RequestEnvelope
 from flask import Flask, Response, request
 
-import skill
 from skill.logs import REQUEST_LOGGER
+from tests.support import gunicorn_app
+
+EXTRAS = ("verify", "store", "log")  # what our turn does that the SDK baseline doesn't
 
 
 def _app_with_health() -> Flask:
@@ -79,6 +82,15 @@ class NoStore:
 
 
 def core_app() -> Flask:
-    """Our skill from the usual ``HAMSTRING_*`` settings, minus verification, store and log."""
-    logging.getLogger(REQUEST_LOGGER).setLevel(logging.WARNING)
-    return skill.create_app({"VERIFY_REQUESTS": False, "STORE": NoStore()})
+    """Our skill as ``OUR_APP`` serves it, minus each of verification, store and request log
+    that ``$BENCH_KEEP`` (comma-separated: verify, store, log) does not name."""
+    keep = set(filter(None, os.environ.get("BENCH_KEEP", "").split(",")))
+    unknown = keep - set(EXTRAS)
+    if unknown:
+        raise ValueError(f"BENCH_KEEP: unknown {', '.join(sorted(unknown))}")
+    if "log" not in keep:
+        logging.getLogger(REQUEST_LOGGER).setLevel(logging.WARNING)
+    overrides: dict = {} if "verify" in keep else {"VERIFY_REQUESTS": False}
+    if "store" not in keep:
+        overrides["STORE"] = NoStore()
+    return gunicorn_app.create_app(overrides)

@@ -16,6 +16,7 @@ own peak, also in rounds; the run with the median p99 counts.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import functools
 import itertools
@@ -28,6 +29,7 @@ from pathlib import Path
 
 import servers
 from app_cpu import per_request
+from baselines import EXTRAS
 from load import Connection, Result, http_request, paced, saturate
 from servers import OUR_APP, SKILL_ID, Signing
 
@@ -137,8 +139,9 @@ def response_size(port: int, stream: Iterator[bytes]) -> int:
     return len(body)
 
 
-def run(seconds: float = 2.0) -> list[tuple[str, str, str]]:
-    """Rows of (measure, result, target)."""
+def run(seconds: float = 2.0, each_extra: bool = False) -> list[tuple[str, str, str]]:
+    """Rows of (measure, result, target); ``each_extra`` also serves the skill without its
+    extras plus each one alone, to tell what each costs."""
     with tempfile.TemporaryDirectory() as name, contextlib.ExitStack() as stack:
         folder = Path(name)
         signing = Signing(folder)
@@ -156,8 +159,12 @@ def run(seconds: float = 2.0) -> list[tuple[str, str, str]]:
             Contender(f"bare Flask view ({size}-byte JSON)", start(
                 "bench.baselines:bare_app()", {"BENCH_BODY_BYTES": str(size)}), turns),
             Contender("our turn without verification, store and request log", start(
-                "bench.baselines:core_app()", signing.env(folder / "unused.db")), turns),
+                "bench.baselines:core_app()", signing.env(folder / "core.db")), turns),
         ]
+        for extra in EXTRAS if each_extra else ():
+            contenders.append(Contender(f"that, plus {extra} alone", start(
+                "bench.baselines:core_app()",
+                {**signing.env(folder / f"{extra}.db"), "BENCH_KEEP": extra}), turns))
         for contender in contenders:  # warm up: every worker caches the chain, fills pages
             saturate(contender.server.port, contender.streams(), 1.0)
         for _ in range(ROUNDS):
@@ -180,7 +187,7 @@ def ratios(a: Contender, b: Contender) -> str:
 
 def rows(contenders: list[Contender]) -> list[tuple[str, str, str]]:
     """The table rows: each server, then the ratios the targets are about."""
-    turn, sdk, bare, core = contenders
+    turn, sdk, bare, core, *alone = contenders
     out = []
     for c in contenders:
         peak = c.peak
@@ -200,12 +207,20 @@ def rows(contenders: list[Contender]) -> list[tuple[str, str, str]]:
                 ratios(sdk, bare), ""))
     out.append(("our turn without verification, store and log / minimal SDK skill",
                 ratios(core, sdk), ""))
+    for extra, c in zip(EXTRAS, alone, strict=False):
+        added = statistics.median(ra.app_cpu - rc.app_cpu for ra, rc in zip(c.runs, core.runs,
+                                                                            strict=True))
+        out.append((f"what {extra} alone adds to a turn: app CPU per request",
+                    f"{added * 1e6:,.0f} us", ""))
     client = [c.peak.client_cpu / len(c.peak.latencies) * 1e6 for c in contenders]
-    out.append(("load generator CPU per request (same four)",
+    out.append(("load generator CPU per request (same order)",
                 " / ".join(f"{us:.0f} us" for us in client), ""))
     return out
 
 
 if __name__ == "__main__":
-    for row in run():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--each-extra", action="store_true",
+                        help="also measure verification, store and log one at a time")
+    for row in run(each_extra=parser.parse_args().each_extra):
         print(" | ".join(row))

@@ -18,7 +18,8 @@ from flask import Flask
 import skill
 
 
-def create_app() -> Flask:
-    """``skill.create_app()`` fetching the signing chain from ``$HAMSTRING_TEST_CHAIN``."""
+def create_app(overrides: dict | None = None) -> Flask:
+    """``skill.create_app(overrides)`` fetching the signing chain from
+    ``$HAMSTRING_TEST_CHAIN``."""
     chain = Path(os.environ["HAMSTRING_TEST_CHAIN"]).read_bytes()
-    return skill.create_app({"CERT_FETCHER": lambda url: chain})
+    return skill.create_app({"CERT_FETCHER": lambda url: chain, **(overrides or {})})
