@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 
 from skill.catalog import ProductTip
 from skill.engine import Routine
-from skill.speech import Speech, spoken_list
+from skill.speech import Speech
 from skill.triage import QUESTIONS, Profile, choose, recognise
 from skill.turn import Reply, Turn, ask
 
@@ -127,19 +127,23 @@ class AdviceTurns:
     def product_tips(self, turn: Turn, spoken: str | None) -> Reply:
         """Tell the user about one recovery product, or list them."""
         tip = self.catalog.find_product(spoken)
-        if tip is None:
-            names = [t.name.get(turn.locale) for t in self.catalog.products.values()]
-            speech = Speech()
-            if spoken:
-                speech.say(f"I don't have a tip on {spoken}.")
-            if not names:
-                return self.menu(speech.say("No product tips are installed."))
-            speech.say(f"I have tips on these: {spoken_list(names, shown=8)}.")
-            turn.session["offer"] = {"kind": "product-choice"}
-            return ask(speech, "Which one would you like to hear about?",
-                       f"Which one would you like to hear about? For example, say "
-                       f"tell me about the {names[0]}.")
-        return self.tip(tip, turn)
+        if tip:
+            return self.tip(tip, turn)
+        speech = Speech()
+        if spoken:
+            speech.say(f"I don't have a tip on {spoken}.")
+        return self.list_products(turn, speech)
+
+    def list_products(self, turn: Turn, speech: Speech, start: int = 0) -> Reply:
+        """Name the products there are tips on (a few at a time) and ask which one."""
+        names = [t.name.get(turn.locale) for t in self.catalog.products.values()]
+        if not names:
+            return self.menu(speech.say("No product tips are installed."))
+        hint = self.name_some(turn, "product-choice", names, start, speech,
+                              "I have tips on these:" if start == 0 else "There's also")
+        return ask(speech, "Which one would you like to hear about?" + hint,
+                   f"Which one would you like to hear about? For example, say "
+                   f"tell me about the {names[0]}.")
 
     def tip(self, tip: ProductTip, turn: Turn) -> Reply:
         """A product tip spoken (what, when, how, when not) and sent as a card."""

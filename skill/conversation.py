@@ -22,6 +22,7 @@ from skill.turn import Reply, RoutineEvent, Turn, ask
 log = logging.getLogger(__name__)
 
 RENDER_CACHE = 4096  # rendered segments kept per process
+LIST_PAGE = 5  # names said at once before "say more to hear the rest"
 TURN_BUDGET = 84.0  # seconds of segment speech, leaving room for the closing question
 SAFETY_NOTE = "I'm a coach, not a doctor: if anything gives you a sharp pain, stop."
 
@@ -199,16 +200,40 @@ class Coach(AdviceTurns):
             speech.say(f"I don't know a routine called {spoken}.")
         return self.list_routines(turn, speech)
 
-    def list_routines(self, turn: Turn, speech: Speech | None = None) -> Reply:
-        """Name the routines there are and ask which one."""
+    def list_routines(self, turn: Turn, speech: Speech | None = None, start: int = 0) -> Reply:
+        """Name the routines there are (a few at a time) and ask which one."""
         speech = speech or Speech()
         names = [self.name(r, turn) for r in self.catalog.routines.values()]
         if not names:
             speech.say("No routines are installed yet.")
             return Reply(speech)
-        speech.say(f"I have these routines: {spoken_list(names, shown=6)}.")
-        return ask(speech, "Which one would you like?",
+        hint = self.name_some(turn, "routine-choice", names, start, speech,
+                              "I have these routines:" if start == 0 else "There's also")
+        return ask(speech, "Which one would you like?" + hint,
                    f"Which routine would you like? For example, say start the {names[0]}.")
+
+    def name_some(self, turn: Turn, kind: str, names: list[str], start: int, speech: Speech,
+                  intro: str) -> str:
+        """Say up to ``LIST_PAGE`` of ``names`` from ``start`` and remember where to go on
+        when the user says "more" (an offer of ``kind``). Returns what to add to the question:
+        how to hear the rest, if any are left."""
+        shown = names[start:start + LIST_PAGE]
+        left = len(names) - start - len(shown)
+        speech.say(f"{intro} {spoken_list(shown, more=left)}.")
+        turn.session["offer"] = {"kind": kind, **({"from": start + len(shown)} if left else {})}
+        return " Say more to hear the rest." if left else ""
+
+    def more(self, turn: Turn) -> Reply:
+        """Name the next few of the list said last."""
+        start = turn.offer.get("from")
+        if start and turn.offer.get("kind") == "routine-choice":
+            return self.list_routines(turn, start=start)
+        if start and turn.offer.get("kind") == "product-choice":
+            return self.list_products(turn, Speech(), start)
+        if self.player(turn):
+            return ask(Speech().say("There's nothing more to list."), "Say next when you're ready.",
+                       "Say next to go on, or pause to take a break.")
+        return self.menu(Speech().say("There's nothing more to list."))
 
     def next(self, turn: Turn) -> Reply:
         """Go to the next segment, or finish."""

@@ -184,6 +184,7 @@ def routes() -> list[tuple[Callable[[HandlerInput], bool], Action]]:
         (is_request_type("LaunchRequest"), lambda c, t, h: c.launch(t)),
         (intent("StartRoutineIntent"), lambda c, t, h: c.start_routine(t, slot(h, "routine"))),
         (intent("ListRoutinesIntent"), lambda c, t, h: c.list_routines(t)),
+        (intent("MoreIntent"), lambda c, t, h: c.more(t)),
         (intent("ReportSymptomIntent"),
          lambda c, t, h: c.report_symptom(t, slot(h, "symptom"), slot(h, "timing"))),
         (intent("ProductTipsIntent"), lambda c, t, h: c.product_tips(t, slot(h, "product"))),

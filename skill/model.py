@@ -84,6 +84,14 @@ SAMPLES: dict[str, tuple[str, ...]] = {
         "how long until I'm (done|finished)",
         "(what's left|how many to go|progress)",
     ),
+    "MoreIntent": (
+        "more",
+        "(tell me|give me|name|list) (some|) more",
+        "more (please|tips|products)",
+        "what else have you got",
+        "(the|name the|what are the|list the) (others|other ones|rest)",
+        "(any|are there any) (others|other ones|more)",
+    ),
     "KeepGoingIntent": (
         "(just|) keep going",
         "keep going without stopping",

@@ -67,11 +67,11 @@ class Speech:
         return " ".join(p for p in self.parts if not p.startswith("<"))
 
 
-def spoken_list(items: Iterable[str], shown: int | None = None) -> str:
-    """'a', 'a and b', 'a, b and c'; past ``shown`` items, 'a, b and 3 more'."""
+def spoken_list(items: Iterable[str], more: int = 0) -> str:
+    """'a', 'a and b', 'a, b and c'; with ``more`` left unsaid, 'a, b, c and 3 more'."""
     items = list(items)
-    if shown is not None and len(items) > shown:
-        return ", ".join(items[:shown]) + f" and {len(items) - shown} more"
+    if more:
+        return ", ".join(items) + f" and {more} more"
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]

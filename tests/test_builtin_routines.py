@@ -71,12 +71,26 @@ def test_routine_plays_start_to_finish(built_in_server, chain_module, routine_id
             assert following.text.startswith(f"Set {number} of "), following.text[:60]
 
 
-def test_the_routine_list_names_six_and_counts_the_rest(built_in_server, chain_module):
+def test_routines_are_named_five_at_a_time_and_more_names_the_rest(built_in_server,
+                                                                    chain_module):
     client = SkillClient(built_in_server.url, chain_module, user_id="user-list")
-    answer = client.say("ListRoutinesIntent")
     names = [r.name.default for r in CATALOG.routines.values()]
-    assert f"I have these routines: {', '.join(names[:6])} and {len(names) - 6} more." \
-        in answer.text
+    assert len(names) > 5
+    answer = client.say("ListRoutinesIntent")
+    assert answer.text.startswith(f"I have these routines: {', '.join(names[:5])} and "
+                                  f"{len(names) - 5} more. Which one would you like? "
+                                  "Say more to hear the rest.")
+    pages = [answer.text]
+    while "Say more" in answer.text:
+        answer = client.say("MoreIntent")
+        pages.append(answer.text)
+    assert len(pages) == -(-len(names) // 5)
+    assert all(name in " ".join(pages) for name in names)
+    assert answer.text.startswith("There's also ") and not answer.ends
+    assert answer.text.endswith("Which one would you like?")
+    nothing = client.say("MoreIntent")
+    assert nothing.text.startswith("There's nothing more to list.")
+
 
 
 @pytest.mark.parametrize("routine_id", sorted(CATALOG.routines))

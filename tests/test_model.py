@@ -25,8 +25,8 @@ from tests.support.client import DemoPack
 
 ROOT = Path(__file__).parent.parent
 BUILT_IN = ["stretching", "strengthening", "massage", "recovery"]
-CUSTOM = ["KeepGoingIntent", "ListRoutinesIntent", "OneStepAtATimeIntent", "ProductTipsIntent",
-          "ProgressIntent", "ReportSymptomIntent", "StartRoutineIntent"]
+CUSTOM = ["KeepGoingIntent", "ListRoutinesIntent", "MoreIntent", "OneStepAtATimeIntent",
+          "ProductTipsIntent", "ProgressIntent", "ReportSymptomIntent", "StartRoutineIntent"]
 
 
 @pytest.fixture(scope="module")

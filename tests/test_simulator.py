@@ -89,6 +89,8 @@ def in_order(text: str, *expected: str) -> None:
     ("how many left", "ProgressIntent", {}),
     ("how long is left", "ProgressIntent", {}),
     ("keep going", "KeepGoingIntent", {}),
+    ("more", "MoreIntent", {}),
+    ("name the others", "MoreIntent", {}),
     ("don't stop", "KeepGoingIntent", {}),
     ("one step at a time", "OneStepAtATimeIntent", {}),
     ("Alexa, next please.", "AMAZON.NextIntent", {}),
