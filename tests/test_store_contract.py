@@ -569,6 +569,30 @@ def test_dynamodb_keeps_numbers_as_decimals_and_the_store_turns_them_back(
         store.close()
 
 
+def test_dynamodb_gives_each_thread_its_own_boto3_resource(dynalite, monkeypatch):
+    """boto3 resources must not be shared between threads (gunicorn may run several)."""
+    aws_settings(monkeypatch, dynalite.url)
+    store = open_store(f"dynamodb://t-{uuid.uuid4().hex[:12]}?create=1")
+    used: list[Any] = []
+
+    def turn(number: int) -> None:
+        user = f"amzn1.ask.account.{number}"
+        update(store, {"visits": number}, user=user)
+        assert read(store, user) == {"visits": number}
+        used.append(store._ready().dynamodb)
+
+    try:
+        turn(0)
+        threads = [threading.Thread(target=turn, args=(n,)) for n in (1, 2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert len(used) == 3 and len({id(resource) for resource in used}) == 3
+    finally:
+        store.close()
+
+
 def run_python(code: str, environment: dict[str, str]) -> subprocess.CompletedProcess:
     """``code`` in a fresh interpreter (module imports and boto3 state start clean)."""
     keep = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}

@@ -109,26 +109,37 @@ class DynamoStore(AbstractPersistenceAdapter):
     """
 
     def __init__(self, table: str, create: bool = False, resource: Any = None) -> None:
+        """``resource``: a boto3 DynamoDB resource to use in every thread (tests); by default
+        each thread makes its own from the AWS settings, as boto3 asks."""
         self.table, self.create = table, create
+        self._shared = resource
         self.resource = resource if resource is not None else make_resource()
+        self._resources = [self.resource]
         self._adapter_class = adapter_class(self.resource.meta.client.meta.region_name)
-        self._adapter: Any = None
+        self._local = threading.local()
         self._lock = threading.Lock()
+        self._table_ready = False
 
     def _ready(self) -> Any:
-        """The adapter, with the table created and active if ``create`` was asked."""
-        if self._adapter is not None:
-            return self._adapter
+        """This thread's adapter, with the table created and active if ``create`` was asked."""
+        adapter = getattr(self._local, "adapter", None)
+        if adapter is not None:
+            return adapter
         with self._lock:
-            if self._adapter is None:
-                adapter = self._adapter_class(
-                    table_name=self.table, create_table=self.create,
-                    partition_keygen=user_id, dynamodb_resource=self.resource)
+            if not self._table_ready:
+                self._adapter_class(table_name=self.table, create_table=self.create,
+                                    partition_keygen=user_id, dynamodb_resource=self.resource)
                 if self.create:
                     waiter = self.resource.meta.client.get_waiter("table_exists")
                     waiter.wait(TableName=self.table, WaiterConfig=WAIT)
-                self._adapter = adapter
-        return self._adapter
+                self._table_ready = True
+                resource = self.resource  # the first thread keeps the one made already
+            else:
+                resource = self._shared if self._shared is not None else make_resource()
+                self._resources.append(resource)
+        adapter = self._local.adapter = self._adapter_class(
+            table_name=self.table, partition_keygen=user_id, dynamodb_resource=resource)
+        return adapter
 
     def _call(self, what: str, work: Callable[[Any], T]) -> T:
         try:
@@ -159,7 +170,7 @@ class DynamoStore(AbstractPersistenceAdapter):
             return
 
         def write(adapter: Any) -> None:
-            table = self.resource.Table(self.table)
+            table = adapter.dynamodb.Table(self.table)
             key = {adapter.partition_key_name: user_id(request_envelope)}
             names = {"#a": adapter.attribute_name}
             values, sets = {}, []
@@ -210,5 +221,8 @@ class DynamoStore(AbstractPersistenceAdapter):
         self._call("ping", describe)
 
     def close(self) -> None:
-        """Close the HTTP connections of the underlying client."""
-        self.resource.meta.client.close()
+        """Close the HTTP connections of every thread's client."""
+        with self._lock:
+            resources, self._resources = self._resources, []
+        for resource in {id(r): r for r in resources}.values():
+            resource.meta.client.close()
