@@ -73,8 +73,8 @@ class AdviceTurns:
             turn.session["profile"] = Profile(timing=profile.timing).to_dict()
             speech.say("I'm not sure what to suggest for that.")
             return ask(speech, "Do your hamstrings feel tight, sore, stiff, or cramping?",
-                       "Tell me if they feel tight, sore, stiff, or cramping, "
-                       "or say list routines.")
+                       "Do they feel tight, sore, stiff, or cramping? "
+                       "You can also say list routines.")
         needs = choice.needs
         if needs is None and profile.timing is None and choice.routine in self.static:
             needs = "timing"  # never offer a static stretch to someone about to run
