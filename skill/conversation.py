@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from skill.advice import HISTORY_LENGTH, AdviceTurns
 from skill.catalog import Catalog
@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 RENDER_CACHE = 4096  # rendered segments kept per process
 LIST_PAGE = 5  # names said at once before "say more to hear the rest"
+HEARD = 0.9  # of a turn's estimated speech time, after which it counts as heard
 TURN_BUDGET = 84.0  # seconds of segment speech, leaving room for the closing question
 SAFETY_NOTE = "I'm a coach, not a doctor: if anything gives you a sharp pain, stop."
 
@@ -108,6 +109,7 @@ class Coach(AdviceTurns):
             # The introduction and the step would not fit in one turn: let the user settle.
             self.keep(turn, player)
             turn.session["offer"] = {"kind": "begin"}
+            turn.session.pop("heard_by", None)
             return ask(speech, "Say next when you're in position.",
                        "Say next when you're ready to begin, or stop to finish.")
         for segment in player.play(measure, TURN_BUDGET - speech.seconds):
@@ -127,8 +129,30 @@ class Coach(AdviceTurns):
                 question = f"Say next for set {number(following.set_no)}."
         else:
             question = "Say next when you're ready, or repeat to do it again."
-        return ask(speech, question,
-                   "Say next to go on, repeat to do that again, or pause to take a break.")
+        reply = ask(speech, question,
+                    "Say next to go on, repeat to do that again, or pause to take a break.")
+        # When this turn's speech will have been heard to the end (a little early, since the
+        # estimate can run long): a user who leaves after that has done this segment.
+        heard_by = datetime.now(UTC) + timedelta(seconds=HEARD * speech.seconds)
+        turn.session["heard_by"] = heard_by.isoformat(timespec="seconds")
+        return reply
+
+    def leave(self, turn: Turn, player: Player) -> None:
+        """Keep the place to come back to when the user goes (pause, stop, a timeout). A
+        segment heard to the end is done: coming back starts with the one after it. One cut
+        short ("Alexa, pause" in the middle of a hold) is played again."""
+        heard_by = turn.session.pop("heard_by", None)
+        if heard_by and turn.offer.get("kind") != "begin" and not player.at_end \
+                and datetime.now(UTC) >= datetime.fromisoformat(heard_by):
+            player.next()
+        self.keep(turn, player)
+
+    def session_ended(self, turn: Turn) -> None:
+        """The session closed without a word from the user (a timeout, "exit")."""
+        player = self.player(turn)
+        if player:
+            self.leave(turn, player)
+        turn.session.pop("offer", None)
 
     def finish(self, turn: Turn, player: Player, speech: Speech) -> Reply:
         """Close the routine, remember it in the history, and end the session."""
@@ -298,7 +322,7 @@ class Coach(AdviceTurns):
         if player is None:
             return Reply(Speech().say("Okay. Come back whenever you like."))
         player.pause()
-        self.keep(turn, player)
+        self.leave(turn, player)
         return Reply(Speech().say(
             f"Paused on {self.where(player)}. When you're ready, say: Alexa, ask hamstring "
             "coach to resume."))
@@ -407,7 +431,7 @@ class Coach(AdviceTurns):
         """End the session; an unfinished routine stays saved."""
         player = self.player(turn)
         if player:
-            self.keep(turn, player)
+            self.leave(turn, player)
             return Reply(Speech().say("Okay, I've saved your place. See you next time."))
         return Reply(Speech().say("Okay. Look after those hamstrings."))
 

@@ -87,7 +87,11 @@ def respond(handler_input: HandlerInput, reply: Reply) -> Response:
 
 
 class SessionEndedHandler(AbstractRequestHandler):
-    """The session closed (timeout, "exit", error): nothing can be said; keep the place."""
+    """The session closed (timeout, "exit", error): nothing can be said; keep the place
+    (saved again, in case a turn's save was lost)."""
+
+    def __init__(self, coach: Coach) -> None:
+        self.coach = coach
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return is_request_type("SessionEndedRequest")(handler_input)
@@ -95,10 +99,7 @@ class SessionEndedHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         request = handler_input.request_envelope.request
         log.info("session ended: %s", getattr(request, "reason", None))
-        turn = turn_of(handler_input)
-        turn.session.pop("offer", None)
-        if turn.session.get("player"):  # saved again, in case a turn's save was lost
-            turn.saved["player"] = turn.session["player"]
+        self.coach.session_ended(turn_of(handler_input))
         return handler_input.response_builder.response
 
 
@@ -222,7 +223,7 @@ def build_skill(coach: Coach, store: AbstractPersistenceAdapter | None) -> Custo
     builder = CustomSkillBuilder()
     for matches, action in routes():
         builder.add_request_handler(CoachHandler(coach, matches, action))
-    builder.add_request_handler(SessionEndedHandler())
+    builder.add_request_handler(SessionEndedHandler(coach))
     builder.add_global_request_interceptor(LoadTurn(store))
     builder.add_global_response_interceptor(SaveTurn(store))
     builder.add_exception_handler(ErrorHandler())

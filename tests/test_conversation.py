@@ -332,3 +332,30 @@ def test_what_a_turn_worked_out_from_an_unreadable_record_is_not_written(tmp_pat
     assert record["visits"] == 7 and record["reports"] == [1]
     assert record["player"]["position"] == 1
     assert "not saving attributes: they could not be read this turn" in caplog.text
+
+
+def heard_already(client) -> None:
+    """Let the time the last answer takes to say pass (as if the user had listened)."""
+    client.attributes["heard_by"] = "2000-01-01T00:00:00+00:00"
+
+
+def test_pausing_after_a_segment_was_heard_comes_back_to_the_next_one(client, demo_app):
+    client.say("StartRoutineIntent", routine="demo routine")
+    assert "Now the right side." in client.say("AMAZON.NextIntent").text
+    heard_already(client)
+    paused = client.say("AMAZON.PauseIntent")
+    assert "Paused on step 2 of 4" in paused.text
+    assert saved(demo_app)["player"]["position"] == 2
+    assert "You were on step 2 of 4" in client.launch().text
+    assert "Step 2 of 4: Bridges." in client.say("AMAZON.YesIntent").text
+
+
+def test_a_timeout_after_a_heard_segment_saves_the_next_one(client, demo_app):
+    client.say("StartRoutineIntent", routine="demo routine")
+    heard_already(client)
+    client.end("EXCEEDED_MAX_REPROMPTS")  # the user walked away after the first side
+    assert saved(demo_app)["player"]["position"] == 1
+    client.launch()
+    assert "Now the right side." in client.say("AMAZON.YesIntent").text
+    client.end("USER_INITIATED")  # "Alexa, exit" before the side was over: play it again
+    assert saved(demo_app)["player"]["position"] == 1
