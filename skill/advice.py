@@ -31,8 +31,10 @@ PROFESSIONAL = {
 class AdviceTurns:
     """Triage and product tips, as methods of ``Coach``."""
 
-    def report_symptom(self, turn: Turn, symptom: str | None, timing: str | None) -> Reply:
-        """The user says how their hamstrings feel (and when): advise and offer a routine."""
+    def report_symptom(self, turn: Turn, symptom: str | None, timing: str | None,
+                       habit: str | None = None) -> Reply:
+        """The user says how their hamstrings feel (and when, and maybe that they already
+        stretch a lot): advise and offer a routine."""
         profile = Profile.from_dict(turn.session.get("profile"))
         symptom = recognise(symptom) if symptom else None
         if symptom and symptom != profile.symptom:
@@ -43,6 +45,8 @@ class AdviceTurns:
                               recurring=recurring)
         elif timing:
             profile = Profile(**{**profile.to_dict(), "timing": timing})
+        if habit:  # any value: Alexa only fills it from the "stretch a lot" phrases
+            profile = Profile(**{**profile.to_dict(), "stretches_a_lot": True})
         return self.triage(turn, profile)
 
     def remember_report(self, turn: Turn, symptom: str) -> bool:

@@ -36,12 +36,16 @@ SHORT_NAME_WORDS = {"the", "a", "an", "for", "to", "of"}
 
 # Slot name -> slot type of every custom slot.
 SLOT_TYPES = {"routine": "ROUTINE", "product": "PRODUCT", "symptom": "SYMPTOM",
-              "timing": "TIMING"}
+              "timing": "TIMING", "habit": "HABIT"}
 CUSTOM_SLOTS = {
     "StartRoutineIntent": ("routine",),
     "ProductTipsIntent": ("product",),
-    "ReportSymptomIntent": ("symptom", "timing"),
+    "ReportSymptomIntent": ("symptom", "timing", "habit"),
 }
+# The one habit the triage asks about ("Do you already stretch a lot?"), said unasked.
+HABITS = {"stretches-a-lot": ["stretch a lot", "stretch every day", "stretch all the time",
+                              "keep stretching", "already stretch", "stretch loads",
+                              "do a lot of stretching", "stretch them a lot"]}
 
 # Sample utterances. "(a|b|)" expands to each choice; an empty choice makes it optional.
 SAMPLES: dict[str, tuple[str, ...]] = {
@@ -132,8 +136,9 @@ SAMPLES: dict[str, tuple[str, ...]] = {
         "(I have|I've got) {symptom} (in my hamstrings|) {timing}",
         "(I have|I've got) {symptom} hamstrings ({timing}|)",
         "{symptom} hamstrings ({timing}|)",
-        "I (stretch|stretch a lot|stretch every day|stretch all the time|keep stretching) but "
-        "(they're|they are|my hamstrings are|they still feel|my hamstrings still feel) "
+        "I {habit} but (they're|they are|my hamstrings are|they still feel|my hamstrings still "
+        "feel) (still|) {symptom} ({timing}|)",
+        "(even though|although) I {habit} (they're|they are|my hamstrings are|they feel) "
         "(still|) {symptom}",
         "(my hamstrings hurt|they hurt|my legs hurt|my hamstring hurts) ({timing}|)",
         "(my hamstrings are bothering me|I have a problem with my hamstrings|something's wrong "
@@ -317,7 +322,8 @@ def slot_types(packs: Packs, locale: str) -> list[dict]:
                 for word_id, phrases in words.get(kind, {}).items()]
 
     types = {"ROUTINE": routines, "PRODUCT": products,
-             "SYMPTOM": word_values("symptoms"), "TIMING": word_values("timings")}
+             "SYMPTOM": word_values("symptoms"), "TIMING": word_values("timings"),
+             "HABIT": [_value(key, said[0], said[1:]) for key, said in HABITS.items()]}
     return [{"name": name, "values": sorted(values, key=lambda v: v["id"])}
             for name, values in sorted(types.items())]
 

@@ -300,3 +300,11 @@ def test_not_catching_a_product_name_asks_for_it_again(talk):
     answer = talk.say("AMAZON.FallbackIntent")
     assert answer.text == "Sorry, I didn't catch that. Which product would you like to hear about?"
     assert answer.attributes["offer"]["kind"] == "product-choice"
+
+
+def test_saying_you_already_stretch_a_lot_is_not_asked_again(talk):
+    answer = talk.say("ReportSymptomIntent", symptom="tight", timing="after-run",
+                      habit="stretches-a-lot")
+    assert "Do you already stretch" not in answer.text
+    assert "more stretching won't help" in answer.text
+    assert offered(answer) == "quad-and-hip-flexor-roll"

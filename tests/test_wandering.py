@@ -36,7 +36,8 @@ def slot_values(rng: random.Random, intent: str) -> dict[str, str]:
     choices = {
         "StartRoutineIntent": {"routine": routines + products + heard},
         "ProductTipsIntent": {"product": products + routines + heard},
-        "ReportSymptomIntent": {"symptom": [*SYMPTOMS, *heard], "timing": [*TIMINGS, ""]},
+        "ReportSymptomIntent": {"symptom": [*SYMPTOMS, *heard], "timing": [*TIMINGS, ""],
+                                "habit": ["stretches-a-lot", ""]},
     }.get(intent, {})
     return {name: value for name, values in choices.items()
             if (value := rng.choice(values)) and rng.random() < 0.8}
