@@ -18,6 +18,10 @@ from skill.turn import Reply, Turn, ask
 
 HISTORY_LENGTH = 20  # reports, and finished routines, kept per user
 RECURRING_DAYS = 56
+RED_FLAG_DAYS = 14  # how long a red flag is mentioned again at launch
+# How the launch names a red flag reported lately (the keys are triage.RED_FLAGS).
+RED_FLAG_NAMES = {"sharp-pain": "a sharp pain", "pop": "a pop", "bruising": "bruising",
+                  "hurts-to-run": "pain when you run"}
 SLOT_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 PROFESSIONAL = {
     "en-US": "a doctor or a physical therapist",
@@ -118,6 +122,18 @@ class AdviceTurns:
         turn.session["offer"] = {"kind": "product", "product": tip.id}
         return ask(speech, f"Would you like my {tip.name.get(turn.locale)} tip?",
                    f"Shall I give you my {tip.name.get(turn.locale)} tip? Yes or no?")
+
+    def recent_red_flag(self, turn: Turn, speech: Speech) -> bool:
+        """Remind a user who reported a red flag in the last fortnight to go carefully."""
+        today = datetime.now(UTC).date()
+        recent = [r["symptom"] for r in turn.saved.get("reports", [])
+                  if r.get("symptom") in RED_FLAG_NAMES
+                  and (today - date.fromisoformat(r["day"])).days <= RED_FLAG_DAYS]
+        if not recent:
+            return False
+        speech.say(f"Last time you told me about {RED_FLAG_NAMES[recent[-1]]}. Only stretch or "
+                   "roll once it has been checked and feels fine.")
+        return True
 
     def take_care(self, turn: Turn, speech: Speech) -> Reply:
         """End the session after a red flag, with no routine and no open question."""

@@ -190,10 +190,12 @@ class Coach(AdviceTurns):
         speech = Speech()
         saved = self.saved_player(turn)
         if saved:
-            return self.offer_resume(
-                turn, speech.say(f"Welcome back. You were on {self.where(saved)}."))
+            speech.say(f"Welcome back. You were on {self.where(saved)}.")
+            self.recent_red_flag(turn, speech)
+            return self.offer_resume(turn, speech)
         speech.say("Welcome to Hamstring Coach.")
-        self.safety_note(turn, speech)
+        if not self.recent_red_flag(turn, speech):
+            self.safety_note(turn, speech)
         return self.menu(speech)
 
     def offer_resume(self, turn: Turn, speech: Speech) -> Reply:

@@ -308,3 +308,30 @@ def test_saying_you_already_stretch_a_lot_is_not_asked_again(talk):
     assert "Do you already stretch" not in answer.text
     assert "more stretching won't help" in answer.text
     assert offered(answer) == "quad-and-hip-flexor-roll"
+
+
+def test_a_red_flag_is_mentioned_again_at_the_next_launches_for_a_fortnight(talk):
+    from skill.advice import RED_FLAG_NAMES
+
+    assert set(RED_FLAG_NAMES) == RED_FLAGS
+    talk.say("StartRoutineIntent", routine="foam roller release")
+    talk.say("ReportSymptomIntent", symptom="I felt something tear")
+    welcome = talk.launch()
+    assert "You were on step 1 of 3" in welcome.text
+    assert "Last time you told me about a pop. Only stretch or roll once it has been checked " \
+           "and feels fine." in welcome.text and welcome.text.endswith("Shall we pick up there?")
+    talk.say("AMAZON.NoIntent")
+    again = talk.launch()
+    assert "Last time you told me about a pop." in again.text
+    assert "not a doctor" not in again.text
+
+
+def test_an_old_red_flag_is_not_mentioned(triage_app, live, chain_module):
+    user = "old-red-flag-user"
+    path = triage_app.config["DATABASE_URL"][len("sqlite:///"):]
+    long_ago = (datetime.now(UTC).date() - timedelta(days=15)).isoformat()
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO attributes (user_id, data, updated) VALUES (?, ?, 0)",
+                   (user, json.dumps({"reports": [{"symptom": "pop", "day": long_ago}],
+                                      "safety_heard": True})))
+    assert "Last time" not in SkillClient(live.url, chain_module, user_id=user).launch().text
