@@ -11,6 +11,7 @@ import contextlib
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,21 @@ SCHEMA = ("CREATE TABLE IF NOT EXISTS attributes "
 # Insert a user's record, or set its data to {data} (an expression of the old ``data``).
 UPSERT = ("INSERT INTO attributes (user_id, data, updated) VALUES (?, ?, julianday('now')) "
           "ON CONFLICT(user_id) DO UPDATE SET data = {data}, updated = excluded.updated")
+
+
+def _use_wal(connection: sqlite3.Connection, patience: float = 5.0) -> None:
+    """Switch to WAL. The switch is made once per file, and while another connection is
+    making it this one fails at once instead of waiting out the busy timeout: try again."""
+    deadline, pause = time.monotonic() + patience, 0.005
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorname != "SQLITE_BUSY" or time.monotonic() > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
 
 
 def _path(key: str) -> str:
@@ -59,7 +75,7 @@ class SqliteStore(AbstractPersistenceAdapter):
         connection = sqlite3.connect(self.path, timeout=5, isolation_level=None,
                                      check_same_thread=False)
         try:
-            connection.execute("PRAGMA journal_mode=WAL")
+            _use_wal(connection)
             connection.execute("PRAGMA synchronous=NORMAL")
             if not self._ready:
                 connection.execute(SCHEMA)
