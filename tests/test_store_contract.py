@@ -482,28 +482,35 @@ def test_when_the_store_is_back_saving_resumes(name, request, tmp_path, chain, m
 # --------------------------------------------------------------------------- SQLite
 
 
+def first_turns_at_once(store, threads: int = 8) -> list[BaseException]:
+    """A write and a read from each of ``threads`` threads, all starting together."""
+    start, failures = threading.Barrier(threads), []
+
+    def turn(number: int) -> None:
+        try:
+            start.wait()
+            write(store, {"writer": number})
+            assert "writer" in read(store)
+        except BaseException as error:  # noqa: BLE001 - reported by the main thread
+            failures.append(error)
+
+    running = [threading.Thread(target=turn, args=(n,)) for n in range(threads)]
+    for thread in running:
+        thread.start()
+    for thread in running:
+        thread.join(30)
+    return failures
+
+
 def test_sqlite_a_new_file_used_by_many_threads_at_once(tmp_path):
     """Switching a new file to WAL fails at once for the others while one connection does
     it; they must wait and go on, not lose the write."""
     for attempt in range(40):
         store = open_store(f"sqlite:///{tmp_path / f'new-{attempt}.db'}")
-        start, failures = threading.Barrier(8), []
-
-        def turn(number: int) -> None:
-            try:
-                start.wait()
-                write(store, {"writer": number})
-                assert "writer" in read(store)
-            except BaseException as error:  # noqa: BLE001 - reported by the main thread
-                failures.append(error)
-
-        threads = [threading.Thread(target=turn, args=(n,)) for n in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
-        store.close()
-        assert not failures, failures
+        try:
+            assert first_turns_at_once(store) == []
+        finally:
+            store.close()
 
 
 # --------------------------------------------------------------------------- PostgreSQL
