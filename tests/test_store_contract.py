@@ -8,6 +8,7 @@ has its sessions terminated, a dynalite that is stopped and started again.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import shutil
@@ -268,6 +269,26 @@ def test_an_integral_float_reads_back_equal(store):
     assert read(store) == record
 
 
+def together(*work: Callable[[], object]) -> None:
+    """Run each of ``work`` in a thread of its own, all starting at once; raise the first
+    failure any of them had."""
+    start, failures = threading.Barrier(len(work)), []
+
+    def run(job: Callable[[], object]) -> None:
+        try:
+            start.wait()
+            job()
+        except BaseException as error:  # noqa: BLE001 - reported by the main thread
+            failures.append(error)
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in work]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not failures, failures
+
+
 def test_concurrent_writes_for_one_user_last_write_wins(store):
     """Never a corrupt record: afterwards it is the last write of one of the writers."""
     writers, rounds = 6, 8
@@ -276,33 +297,17 @@ def test_concurrent_writes_for_one_user_last_write_wins(store):
                                             for step in range(20)]}
                for writer in range(writers) for turn in range(rounds)}
     written = [typed(record) for record in records.values()]
-    start = threading.Barrier(writers + 2)
-    failures: list[BaseException] = []
     seen: list[dict] = []
 
     def writer(number: int) -> None:
-        try:
-            start.wait()
-            for turn in range(rounds):
-                write(store, records[number, turn])
-        except BaseException as error:  # noqa: BLE001 - reported by the main thread
-            failures.append(error)
+        for turn in range(rounds):
+            write(store, records[number, turn])
 
     def reader() -> None:
-        try:
-            start.wait()
-            for _ in range(rounds * 2):
-                seen.append(read(store))
-        except BaseException as error:  # noqa: BLE001 - reported by the main thread
-            failures.append(error)
+        for _ in range(rounds * 2):
+            seen.append(read(store))
 
-    threads = [threading.Thread(target=writer, args=(number,)) for number in range(writers)]
-    threads += [threading.Thread(target=reader) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not failures, failures
+    together(*(functools.partial(writer, number) for number in range(writers)), reader, reader)
     assert all(record == {} or typed(record) in written for record in seen)
     assert typed(read(store)) in [typed(records[writer, rounds - 1]) for writer in range(writers)]
 
@@ -339,23 +344,12 @@ def test_concurrent_updates_of_different_keys_are_all_kept(store):
     """Two sessions of one user changing different things: neither change is lost."""
     writers, rounds = 6, 6
     write(store, {"visits": 1})
-    start = threading.Barrier(writers)
-    failures: list[BaseException] = []
 
     def writer(number: int) -> None:
-        try:
-            start.wait()
-            for turn in range(rounds):
-                update(store, {f"key{number}": turn, "shared": number})
-        except BaseException as error:  # noqa: BLE001 - reported by the main thread
-            failures.append(error)
+        for turn in range(rounds):
+            update(store, {f"key{number}": turn, "shared": number})
 
-    threads = [threading.Thread(target=writer, args=(number,)) for number in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not failures, failures
+    together(*(functools.partial(writer, number) for number in range(writers)))
     record = read(store)
     assert {key: record[key] for key in record if key.startswith("key")} == {
         f"key{number}": rounds - 1 for number in range(writers)}
@@ -482,33 +476,17 @@ def test_when_the_store_is_back_saving_resumes(name, request, tmp_path, chain, m
 # --------------------------------------------------------------------------- SQLite
 
 
-def first_turns_at_once(store, threads: int = 8) -> list[BaseException]:
-    """A write and a read from each of ``threads`` threads, all starting together."""
-    start, failures = threading.Barrier(threads), []
-
-    def turn(number: int) -> None:
-        try:
-            start.wait()
-            write(store, {"writer": number})
-            assert "writer" in read(store)
-        except BaseException as error:  # noqa: BLE001 - reported by the main thread
-            failures.append(error)
-
-    running = [threading.Thread(target=turn, args=(n,)) for n in range(threads)]
-    for thread in running:
-        thread.start()
-    for thread in running:
-        thread.join(30)
-    return failures
-
-
 def test_sqlite_a_new_file_used_by_many_threads_at_once(tmp_path):
     """Switching a new file to WAL fails at once for the others while one connection does
     it; they must wait and go on, not lose the write."""
+    def first_turn(store, number: int) -> None:
+        write(store, {"writer": number})
+        assert "writer" in read(store)
+
     for attempt in range(40):
         store = open_store(f"sqlite:///{tmp_path / f'new-{attempt}.db'}")
         try:
-            assert first_turns_at_once(store) == []
+            together(*(functools.partial(first_turn, store, number) for number in range(8)))
         finally:
             store.close()
 
