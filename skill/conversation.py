@@ -142,7 +142,7 @@ class Coach(AdviceTurns):
         segment heard to the end is done: coming back starts with the one after it. One cut
         short ("Alexa, pause" in the middle of a hold) is played again."""
         heard_by = turn.session.pop("heard_by", None)
-        if heard_by and turn.offer.get("kind") != "begin" and not player.at_end \
+        if heard_by and not player.at_end \
                 and datetime.now(UTC) >= datetime.fromisoformat(heard_by):
             player.next()
         self.keep(turn, player)

@@ -43,11 +43,6 @@ class Saved(MutableMapping[str, Any]):
             self._data.update(self._written)
         return self._data
 
-    @property
-    def is_loaded(self) -> bool:
-        """Whether the store has been read (or did not need to be)."""
-        return self._data is not None
-
     def changes(self) -> tuple[dict[str, Any], set[str]]:
         """What to write back: top-level keys to set, with their values, and keys to remove."""
         if self._data is None:
@@ -75,4 +70,4 @@ class Saved(MutableMapping[str, Any]):
         return len(self.data)
 
     def __repr__(self) -> str:
-        return f"Saved({self.data!r})" if self.is_loaded else "Saved(<not read>)"
+        return "Saved(<not read>)" if self._data is None else f"Saved({self._data!r})"
