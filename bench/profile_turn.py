@@ -21,10 +21,10 @@ import timeit
 from collections.abc import Callable
 from pathlib import Path
 
-import baselines
 import servers  # noqa: F401 - puts the repository on sys.path
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
+from baselines import bare_app, sdk_app
 from turn import next_turn
 from werkzeug.test import EnvironBuilder
 
@@ -60,7 +60,7 @@ def baseline_calls() -> list[Stage]:
     """The two baselines of ``turn.py``, each handed one request as a WSGI call."""
     launch = json.dumps(envelope(skill_id=servers.SKILL_ID)).encode()
     environ = EnvironBuilder(path="/alexa", method="POST", data=launch).get_environ()
-    sdk, bare = baselines.sdk_app(), baselines.bare_app()
+    sdk, bare = sdk_app(), bare_app()
     return [
         ("for comparison: minimal SDK skill, whole WSGI call",
          lambda: wsgi_call(sdk, environ, launch)),
