@@ -4,7 +4,8 @@
 
 Environment: ``HOST`` (default 127.0.0.1; the container sets 0.0.0.0) and ``PORT`` (default
 8000) make the address; ``WEB_CONCURRENCY`` sets the workers (default 2 per CPU plus one, at
-most 8) and ``GUNICORN_THREADS`` the threads per worker (default 1).
+most 8) and ``GUNICORN_THREADS`` the threads per worker (default 1). ``HAMSTRING_REQUEST_LOG``
+defaults to ``server`` here: the access log line of each request carries the skill's fields.
 """
 
 import multiprocessing
@@ -32,16 +33,14 @@ graceful_timeout = 10
 # gunicorn 25+ opens a control socket under $HOME or $XDG_RUNTIME_DIR unless told not to.
 control_socket_disable = True
 
-# Access log: one JSON object per line on stdout (gunicorn escapes double quotes in values).
+# Access log: one JSON object per request on stdout, with the skill's request id, intent,
+# outcome... in it (skill/gunicorn_log.py), so the skill doesn't log a second line of its own.
 accesslog = "-"
-access_log_format = (
-    '{"logger":"gunicorn.access","time":"%(t)s","remote":"%(h)s","method":"%(m)s",'
-    '"path":"%(U)s","query":"%(q)s","status":%(s)s,"bytes":"%(b)s","duration_ms":%(M)s,'
-    '"user_agent":"%(a)s"}'
-)
+logger_class = "skill.gunicorn_log.AccessLogger"
+os.environ.setdefault("HAMSTRING_REQUEST_LOG", "server")
 errorlog = "-"
 
 
 def post_fork(server, worker) -> None:
-    """Each worker writes the skill's own log records (one per request) as JSON on stderr."""
+    """Each worker writes the skill's other log records (warnings, errors) as JSON on stderr."""
     logs.configure()

@@ -100,10 +100,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                     "use this only for local development")
     app.extensions["hamstring"] = {"packs": service.packs, "store": service.store,
                                    "coach": service.coach, "service": service}
+    server_logs_requests = settings["REQUEST_LOG"] == "server"
 
     @app.post("/alexa")
     def alexa() -> Response | tuple[Response, int]:
-        record = RequestLog()
+        record = RequestLog(request.environ if server_logs_requests else None)
         try:
             length = request.content_length
             if (length or 0) > MAX_BODY:

@@ -16,7 +16,9 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_ROOTS": None,
     "LOAD_PACKS": None,
     "DISABLE_PACKS": None,
+    "REQUEST_LOG": "app",
 }
+REQUEST_LOG_MODES = ("app", "server")
 PREFIX = "HAMSTRING_"
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 
@@ -50,4 +52,8 @@ def load(config: Mapping[str, Any] | None = None,
     settings["VERIFY_REQUESTS"] = as_bool(settings["VERIFY_REQUESTS"])
     settings["LOAD_PACKS"] = as_names(settings["LOAD_PACKS"])
     settings["DISABLE_PACKS"] = as_names(settings["DISABLE_PACKS"]) or []
+    settings["REQUEST_LOG"] = str(settings["REQUEST_LOG"]).strip().lower()
+    if settings["REQUEST_LOG"] not in REQUEST_LOG_MODES:
+        raise ValueError(f"REQUEST_LOG must be one of {', '.join(REQUEST_LOG_MODES)}, "
+                         f"not {settings['REQUEST_LOG']!r}")
     return settings

@@ -1,9 +1,11 @@
 """Structured logs: JSON lines, and one record per Alexa request.
 
 ``JsonFormatter`` turns any log record into one JSON object per line; fields passed as
-``extra={"fields": {...}}`` become top-level keys. ``RequestLog`` times one request and emits
-its record on the ``skill.requests`` logger: request id, request type, intent, locale,
-latency in milliseconds and the outcome (``ok``, ``rejected`` with a reason, or ``error``).
+``extra={"fields": {...}}`` become top-level keys. ``RequestLog`` times one request and
+reports its fields: request id, request type, intent, locale, latency in milliseconds and
+the outcome (``ok``, ``rejected`` with a reason, or ``error``). It emits them as a record of
+the ``skill.requests`` logger, or, behind a server that writes them into its own access
+line (``skill.gunicorn_log``), leaves them in the WSGI environ under ``ENVIRON_KEY``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 REQUEST_LOGGER = "skill.requests"
+ENVIRON_KEY = "hamstring.request"  # where a request's fields wait for the access log
+OUTCOME_LEVELS = {"ok": logging.INFO, "rejected": logging.WARNING, "error": logging.ERROR}
 requests_log = logging.getLogger(REQUEST_LOGGER)
 _ENCODER = json.JSONEncoder(default=str, separators=(",", ":"))
 
@@ -65,28 +69,35 @@ def request_fields(envelope: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 class RequestLog:
-    """Times one request and logs its outcome once."""
+    """Times one request and reports its outcome once.
 
-    def __init__(self) -> None:
+    ``environ``: the request's WSGI environ when the server logs the fields in its access
+    line; the record is then left there instead of being logged here. Either way the level
+    of the ``skill.requests`` logger decides which outcomes are reported.
+    """
+
+    def __init__(self, environ: dict[str, Any] | None = None) -> None:
         self.started = time.perf_counter()
         self.envelope: Mapping[str, Any] | None = None
+        self.environ = environ
 
     def answered(self, failure: BaseException | None = None) -> None:
         """The skill answered; ``failure`` is what a handler raised if the answer is an apology."""
         if failure is None:
-            self._emit(logging.INFO, "ok")
+            self._emit("ok")
         else:
             self.failed(failure)
 
     def rejected(self, reason: str) -> None:
         """The request was refused before the skill saw it."""
-        self._emit(logging.WARNING, "rejected", reason=reason)
+        self._emit("rejected", reason=reason)
 
     def failed(self, error: BaseException) -> None:
         """The skill failed while answering (the user may still have heard an apology)."""
-        self._emit(logging.ERROR, "error", reason=f"{type(error).__name__}: {error}")
+        self._emit("error", reason=f"{type(error).__name__}: {error}")
 
-    def _emit(self, level: int, outcome: str, reason: str | None = None) -> None:
+    def _emit(self, outcome: str, reason: str | None = None) -> None:
+        level = OUTCOME_LEVELS[outcome]
         if not requests_log.isEnabledFor(level):
             return
         fields = request_fields(self.envelope)
@@ -94,6 +105,9 @@ class RequestLog:
         fields["outcome"] = outcome
         if reason is not None:
             fields["reason"] = reason
+        if self.environ is not None:
+            self.environ[ENVIRON_KEY] = fields
+            return
         message = f"{outcome}: {reason}" if reason else outcome
         # makeRecord and handle, as Logger.log would call them, minus its search of the stack
         # for the caller's file and line (which a request record does not show)

@@ -24,6 +24,7 @@ import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
@@ -234,11 +235,14 @@ def test_the_real_models_fit_the_manifest(tmp_path):
 # --------------------------------------------------------------------------- gunicorn
 
 
-def test_gunicorn_conf_sets_only_real_settings(monkeypatch):
+def test_gunicorn_conf_sets_only_real_settings():
     """gunicorn ignores unknown names silently, so a typo would go unnoticed."""
-    for name in ("HOST", "PORT", "WEB_CONCURRENCY", "GUNICORN_THREADS"):
-        monkeypatch.delenv(name, raising=False)
-    namespace = runpy.run_path(str(INFRA / "gunicorn.conf.py"))
+    with mock.patch.dict(os.environ):  # the file sets HAMSTRING_REQUEST_LOG
+        for name in ("HOST", "PORT", "WEB_CONCURRENCY", "GUNICORN_THREADS",
+                     "HAMSTRING_REQUEST_LOG"):
+            os.environ.pop(name, None)
+        namespace = runpy.run_path(str(INFRA / "gunicorn.conf.py"))
+        assert os.environ["HAMSTRING_REQUEST_LOG"] == "server"  # the access log has the fields
     known = {setting.name for setting in KNOWN_SETTINGS}
     chosen = {key: value for key, value in namespace.items()
               if not key.startswith("_") and not key.isupper()
@@ -251,6 +255,7 @@ def test_gunicorn_conf_sets_only_real_settings(monkeypatch):
     assert config.workers == min(2 * os.cpu_count() + 1, 8)
     assert config.control_socket_disable is True
     assert config.worker_class_str == "gthread"
+    assert config.logger_class.__name__ == "AccessLogger"
 
 
 def free_port() -> int:
@@ -343,18 +348,30 @@ def test_gunicorn_serves_a_signed_request(gunicorn):
     assert not list(gunicorn.home.rglob("*.ctl")), "a control socket was created"
 
 
-def test_gunicorn_logs_json_lines(gunicorn):
-    data = envelope()
-    assert gunicorn.post(data)[0] == 200
+def test_gunicorn_logs_one_json_line_per_request(gunicorn):
+    answered, refused = envelope(), envelope()
+    assert gunicorn.post(answered)[0] == 200
+    assert gunicorn.post(refused, signed=False)[0] == 400
+    assert gunicorn.post({"version": "1.0"})[0] == 400
     time.sleep(0.2)
-    access = [line for line in gunicorn.json_lines(gunicorn.stdout) if line["path"] == "/alexa"]
-    assert access and access[-1]["status"] == 200 and access[-1]["method"] == "POST"
-    assert isinstance(access[-1]["duration_ms"], int)
-    requests = [line for line in gunicorn.json_lines(gunicorn.stderr)
-                if line.get("logger") == "skill.requests"]
-    mine = [line for line in requests if line["request_id"] == data["request"]["requestId"]]
-    assert [line["outcome"] for line in mine] == ["ok"]
-    assert len(re.findall("Booting worker", gunicorn.stderr.read_text())) == 2
+    access = {line.get("request_id"): line for line in gunicorn.json_lines(gunicorn.stdout)
+              if line["path"] == "/alexa"}
+    ok = access[answered["request"]["requestId"]]
+    assert (ok["logger"], ok["level"], ok["message"]) == ("gunicorn.access", "INFO",
+                                                           "POST /alexa 200")
+    assert (ok["method"], ok["status"], ok["outcome"]) == ("POST", 200, "ok")
+    assert (ok["request_type"], ok["intent"], ok["locale"]) == ("LaunchRequest", None, "en-US")
+    assert ok["bytes"] > 0 and ok["query"] is None and ok["remote"] == "127.0.0.1"
+    assert 0 < ok["latency_ms"] <= ok["duration_ms"] < 5000
+    assert ok["time"].endswith("+00:00") and "reason" not in ok
+    bad = access[refused["request"]["requestId"]]
+    assert (bad["level"], bad["status"], bad["outcome"]) == ("WARNING", 400, "rejected")
+    assert bad["reason"] == "missing SignatureCertChainUrl header"
+    assert (access[None]["outcome"], access[None]["reason"]) == (
+        "rejected", "envelope has no request object")
+    stderr = gunicorn.stderr.read_text()
+    assert "skill.requests" not in stderr  # the access line is the request's only line
+    assert len(re.findall("Booting worker", stderr)) == 2
 
 
 def test_the_dockerfile_healthcheck_command_works(gunicorn):

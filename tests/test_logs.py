@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from skill.logs import REQUEST_LOGGER, JsonFormatter, configure
+from skill.logs import ENVIRON_KEY, REQUEST_LOGGER, JsonFormatter, configure
 from skill.store import SqliteStore
 from tests.support.alexa_ca import envelope
 from tests.support.client import make_app
@@ -82,6 +82,29 @@ def test_a_handler_error_is_logged_as_error(app, chain, log_lines):
     assert line["level"] == "ERROR" and line["outcome"] == "error"
     assert line["reason"] == "RuntimeError: bug in help"
     assert line["intent"] == "AMAZON.HelpIntent"
+
+
+def test_behind_a_logging_server_the_fields_wait_in_the_environ(tmp_path, chain, log_lines):
+    """REQUEST_LOG=server (infra/gunicorn.conf.py): the access line carries the fields."""
+    app = make_app(tmp_path, chain, request_log="server")
+    environs, wsgi_app = [], app.wsgi_app
+    app.wsgi_app = lambda environ, start: environs.append(environ) or wsgi_app(environ, start)
+    data = envelope(HELP)
+    body = json.dumps(data).encode()
+    assert app.test_client().post("/alexa", data=body, headers=chain.sign(body)).status_code == 200
+    assert app.test_client().post("/alexa", data=body).status_code == 400
+    answered, refused = (environ[ENVIRON_KEY] for environ in environs)
+    assert (answered["request_id"], answered["intent"], answered["outcome"]) == (
+        data["request"]["requestId"], "AMAZON.HelpIntent", "ok")
+    assert answered["latency_ms"] > 0 and "reason" not in answered
+    assert (refused["outcome"], refused["reason"]) == (
+        "rejected", "missing SignatureCertChainUrl header")
+    assert log_lines() == []  # and no line of the skill's own
+
+
+def test_request_log_takes_app_or_server(tmp_path, chain):
+    with pytest.raises(ValueError, match="REQUEST_LOG must be one of app, server, not 'both'"):
+        make_app(tmp_path, chain, request_log="both")
 
 
 def test_the_formatter_keeps_fields_and_exceptions():
