@@ -6,11 +6,11 @@ Lambda entry point in ``skill.aws_lambda`` both answer through the ``Service`` i
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.skill import CustomSkill
 from flask import Flask, Response, jsonify, request
@@ -126,7 +126,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             record.failed(error)
             raise
         record.answered(failure)
-        return Response(json.dumps(payload, separators=(",", ":")), mimetype="application/json")
+        return Response(orjson.dumps(payload), mimetype="application/json")
 
     @app.get("/healthz")
     def healthz() -> Response:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import posixpath
 import re
 import threading
@@ -21,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote, urlsplit
 
 import certifi
+import orjson
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -85,8 +85,8 @@ def _application_id_or_none(envelope: Mapping[str, object]) -> str | None:
 def parse_envelope(body: bytes) -> dict:
     """Decode ``body`` as an Alexa request envelope, or raise :class:`BadRequest`."""
     try:
-        envelope = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        envelope = orjson.loads(body)
+    except orjson.JSONDecodeError:  # also invalid UTF-8, NaN, nesting past 1024 levels
         raise BadRequest("body is not JSON") from None
     if not isinstance(envelope, dict):
         raise BadRequest("body is not a JSON object")

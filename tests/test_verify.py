@@ -316,6 +316,9 @@ def _with_timestamp(value: object) -> bytes:
         (b"\xff\xfe{}", "body is not JSON"),
         (b"", "body is not JSON"),
         (b"{not json", "body is not JSON"),
+        (b'{"version": NaN}', "body is not JSON"),
+        (b'{"version": "\\ud800"}', "body is not JSON"),  # half a surrogate pair
+        (b"[" * 2000 + b"]" * 2000, "body is not JSON"),
         (b"[1, 2]", "body is not a JSON object"),
         (b'"LaunchRequest"', "body is not a JSON object"),
         (b'{"hello": "world"}', "envelope has no version"),
