@@ -8,6 +8,7 @@ most 8) and ``GUNICORN_THREADS`` the threads per worker (default 1). ``HAMSTRING
 defaults to ``server`` here: the access log line of each request carries the skill's fields.
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -44,3 +45,9 @@ errorlog = "-"
 def post_fork(server, worker) -> None:
     """Each worker writes the skill's other log records (warnings, errors) as JSON on stderr."""
     logs.configure()
+
+
+def post_worker_init(worker) -> None:
+    """The app is built: keep what it holds for good (packs, routines, the SDK's types) out
+    of the garbage collector's full passes, which walked all of it every few hundred turns."""
+    gc.freeze()

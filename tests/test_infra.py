@@ -8,6 +8,7 @@ the compose file is read as data. gunicorn and nginx run for real from the files
 from __future__ import annotations
 
 import datetime
+import gc
 import http.client
 import ipaddress
 import json
@@ -256,6 +257,11 @@ def test_gunicorn_conf_sets_only_real_settings():
     assert config.control_socket_disable is True
     assert config.worker_class_str == "gthread"
     assert config.logger_class.__name__ == "AccessLogger"
+    try:
+        config.post_worker_init(None)
+        assert gc.get_freeze_count() > 0  # the collector leaves the built app alone
+    finally:
+        gc.unfreeze()
 
 
 def free_port() -> int:
