@@ -21,6 +21,7 @@ import timeit
 from collections.abc import Callable
 from pathlib import Path
 
+import orjson
 import servers  # noqa: F401 - puts the repository on sys.path
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
@@ -126,8 +127,7 @@ class TurnLab:
             ("  store update (the new position; a turn reads nothing)",
              lambda: store.update_attributes(
                  request_envelope, {"player": {**player, "position": next(positions) % 7}})),
-            ("  write the response as JSON", lambda: json.dumps(
-                to_json(self.response), separators=(",", ":"))),
+            ("  write the response as JSON", lambda: orjson.dumps(to_json(self.response))),
             ("  the request's JSON log line", lambda: JsonFormatter().format(record)),
             ("for comparison: the SDK's DefaultSerializer.deserialize",
              lambda: serializer.deserialize(payload=body.decode(), obj_type=RequestEnvelope)),

@@ -8,6 +8,7 @@ write skips an fsync that cost more than the rest of the turn together.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import sqlite3
 import threading
@@ -25,8 +26,9 @@ from skill.stores.common import dump, removals, user_id
 
 SCHEMA = ("CREATE TABLE IF NOT EXISTS attributes "
           "(user_id TEXT PRIMARY KEY, data TEXT NOT NULL, updated REAL NOT NULL)")
-# Insert a user's record, or set its data to {data} (an expression of the old ``data``).
-UPSERT = ("INSERT INTO attributes (user_id, data, updated) VALUES (?, ?, julianday('now')) "
+# Insert a user's record with the data {new}, or set its data to {data} (an expression of
+# the old ``data``); ?1 is the user id.
+UPSERT = ("INSERT INTO attributes (user_id, data, updated) VALUES (?1, {new}, julianday('now')) "
           "ON CONFLICT(user_id) DO UPDATE SET data = {data}, updated = excluded.updated")
 
 
@@ -45,11 +47,32 @@ def _use_wal(connection: sqlite3.Connection, patience: float = 5.0) -> None:
             pause = min(pause * 2, 0.1)
 
 
-def _path(key: str) -> str:
-    """The SQLite JSON path of a top-level key (a path can't quote a double quote)."""
+@functools.cache
+def _update(changed: int, removed: int) -> str:
+    """The statement that sets ``changed`` top-level keys and drops ``removed`` others.
+
+    Its parameters: the user id, each changed key followed by its value as JSON, then the
+    removed keys. A new user's record is made of the changed keys alone.
+    """
+    def path(number: int) -> str:  # the JSON path of the key in parameter ``number``
+        return f"""'$."' || ?{number} || '"'"""
+
+    keys = range(2, 2 + 2 * changed, 2)
+    new = ", ".join(f"?{key}, json(?{key + 1})" for key in keys)
+    data = "data"
+    if removed:
+        gone = range(2 + 2 * changed, 2 + 2 * changed + removed)
+        data = f"json_remove(data, {', '.join(path(key) for key in gone)})"
+    if changed:
+        data = f"json_set({data}, {', '.join(f'{path(key)}, json(?{key + 1})' for key in keys)})"
+    return UPSERT.format(new=f"json_object({new})", data=data)
+
+
+def _check_key(key: str) -> str:
+    """A top-level key as it goes into a JSON path (which can't quote a double quote)."""
     if not isinstance(key, str) or '"' in key:
         raise PersistenceException(f"sqlite can't update the attribute {key!r} alone")
-    return f'$."{key}"'
+    return key
 
 
 class SqliteStore(AbstractPersistenceAdapter):
@@ -119,7 +142,7 @@ class SqliteStore(AbstractPersistenceAdapter):
 
     def save_attributes(self, request_envelope: RequestEnvelope, attributes: dict) -> None:
         """Replace the user's saved attributes."""
-        self._execute("write", UPSERT.format(data="excluded.data"),
+        self._execute("write", UPSERT.format(new="?2", data="excluded.data"),
                       (user_id(request_envelope), dump(attributes)))
 
     def update_attributes(self, request_envelope: RequestEnvelope, changes: dict[str, Any],
@@ -129,15 +152,11 @@ class SqliteStore(AbstractPersistenceAdapter):
         removed = removals(changes, removed)
         if not changes and not removed:
             return
-        data, parameters = "data", [user_id(request_envelope), dump(changes)]
-        if removed:
-            data = f"json_remove({data}{', ?' * len(removed)})"
-            parameters += [_path(key) for key in removed]
-        if changes:
-            data = f"json_set({data}{', ?, json(?)' * len(changes)})"
-            for key, value in changes.items():
-                parameters += [_path(key), dump(value)]
-        self._execute("write", UPSERT.format(data=data), tuple(parameters))
+        parameters = [user_id(request_envelope)]
+        for key, value in changes.items():
+            parameters += (_check_key(key), dump(value))
+        parameters += map(_check_key, removed)
+        self._execute("write", _update(len(changes), len(removed)), tuple(parameters))
 
     def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
         """Forget the user."""
