@@ -8,6 +8,7 @@ objects, resolving each type once per process; tests check they agree with the S
 
 from __future__ import annotations
 
+import copy
 import functools
 import importlib
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
+import orjson
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 
@@ -44,6 +46,8 @@ def reader(kind: type | str) -> Reader:
             return lambda value: None if value is None else [item(v) for v in value]
         if kind.startswith("dict("):
             item = reader(kind[5:-1].split(",", 1)[1].strip())
+            if item is _same:  # JSON data as it is, like the session attributes
+                return lambda value: None if value is None else JsonObject(value)
             return lambda value: None if value is None else {k: item(v) for k, v in value.items()}
         kind = _NATIVE.get(kind) or _class(kind)
     if kind is object:
@@ -63,6 +67,17 @@ def reader(kind: type | str) -> Reader:
 
 def _same(value: Any) -> Any:
     return value
+
+
+class JsonObject(dict):
+    """A JSON object read from a request. The SDK deep-copies the session attributes on
+    every turn; being JSON data, they copy much faster through orjson than ``deepcopy``."""
+
+    def __deepcopy__(self, memo: dict) -> dict:
+        try:
+            return orjson.loads(orjson.dumps(self))
+        except TypeError:  # what orjson can't write (an integer past 64 bits): the slow way
+            return copy.deepcopy(dict(self), memo)
 
 
 @functools.cache

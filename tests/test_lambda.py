@@ -7,6 +7,7 @@ ask-sdk's own ``DefaultSerializer`` builds.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 
@@ -16,7 +17,7 @@ from ask_sdk_model import RequestEnvelope
 
 import skill
 from skill import aws_lambda
-from skill.envelopes import read_envelope, to_json
+from skill.envelopes import JsonObject, read_envelope, to_json
 from skill.verify import BadRequest
 from tests.support.alexa_ca import envelope
 from tests.support.client import SKILL_ID
@@ -115,6 +116,16 @@ def test_envelopes_are_read_exactly_like_the_sdk_reads_them(data):
     assert ours == sdk
     assert type(ours.request) is type(sdk.request)
     assert ours.request.timestamp == sdk.request.timestamp
+
+
+def test_session_attributes_copy_deeply_and_exactly():
+    """The SDK deep-copies them each turn; the copy is a plain dict, equal and independent."""
+    attributes = {"player": {"position": 2, "seconds": 30.5, "steps": [1, 2]}, "name": "é"}
+    read = read_envelope(envelope(new_session=False, attributes=attributes)).session.attributes
+    huge = JsonObject({"count": 2 ** 70, "list": [{"a": None}]})  # orjson can't write it
+    for data, inner in ((read, "player"), (huge, "list")):
+        copied = copy.deepcopy(data)
+        assert copied == data and type(copied) is dict and copied[inner] is not data[inner]
 
 
 def test_responses_are_written_exactly_like_the_sdk_writes_them(handler):
