@@ -4,12 +4,13 @@ Measures finding, importing, validating and indexing them (target: under 2 s), a
 of a routine turn with 1,000 extra packs against the same turn with the built-in packs only
 (target: flat, a ratio near 1.0).
 
-    python bench/packs.py [--packs 1000]
+    python bench/pack_scale.py [--packs 1000]
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import statistics
 import sys
 import tempfile
@@ -77,6 +78,7 @@ def generate(site: Path, count: int, routines: int = 10) -> list[str]:
         (info / "entry_points.txt").write_text(
             f"[hamstring_coach.packs]\n{name} = bench_pack_{name}\n")
         names.append(name)
+    compileall.compile_dir(site, quiet=1)  # as pip does when it installs a distribution
     return names
 
 

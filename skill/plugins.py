@@ -167,9 +167,12 @@ def installed_packs() -> Packs:
 def discover(load: list[str] | None, disable: Iterable[str]) -> tuple[list, list[Problem]]:
     """The entry points to load, filtered by ``LOAD_PACKS`` and ``DISABLE_PACKS``."""
     found = sorted(entry_points(group=GROUP), key=lambda ep: ep.name)
-    chosen = [ep for ep in found if (load is None or ep.name in load) and ep.name not in disable]
+    wanted = None if load is None else set(load)
+    chosen = [ep for ep in found
+              if (wanted is None or ep.name in wanted) and ep.name not in disable]
+    names = {ep.name for ep in found}
     problems = [Problem(name, 0, 0, "", "no installed pack has this name", name)
-                for name in (load or ()) if name not in {ep.name for ep in found}]
+                for name in (load or ()) if name not in names]
     return chosen, problems
 
 
