@@ -26,7 +26,7 @@ Row = tuple[str, str, str]
 
 def benchmarks(quick: bool) -> list[tuple[str, Callable[[], list[Row]]]]:
     """(section title, function returning rows) for each benchmark, in the order run."""
-    seconds = 1.0 if quick else 2.0
+    seconds = 0.5 if quick else 1.0
     return [
         ("Turn throughput and latency (gunicorn, 127.0.0.1)", lambda: turn.run(seconds)),
         ("Where a turn's time goes (hot loop in one process, no HTTP)", profile_turn.run),

@@ -13,6 +13,7 @@ import logging
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -31,6 +32,7 @@ from ask_sdk_model.interfaces.system import SystemState
 from ask_sdk_model.user import User
 
 from skill.store import open_store
+from skill.stores import sqlite as sqlite_store
 from tests.support.client import DemoPack, LiveServer, SkillClient, make_app
 from tests.support.services import require
 
@@ -489,6 +491,31 @@ def test_sqlite_a_new_file_used_by_many_threads_at_once(tmp_path):
             together(*(functools.partial(first_turn, store, number) for number in range(8)))
         finally:
             store.close()
+
+
+def test_sqlite_a_write_waits_for_another_process_lock(tmp_path, monkeypatch):
+    """Another worker's write in progress: this one tries again (at short intervals, not
+    SQLite's own 1, 2, 5, 10 ms...) until the lock is free, and gives up after PATIENCE."""
+    path = tmp_path / "shared.db"
+    store = open_store(f"sqlite:///{path}")
+    try:
+        write(store, {"before": 1})
+        other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        other.execute("BEGIN IMMEDIATE")  # holds the write lock, like a worker mid-turn
+        release = threading.Timer(0.2, other.execute, ("COMMIT",))
+        release.start()
+        write(store, {"after": 2})  # waited for the commit
+        release.join()
+        assert read(store) == {"after": 2}
+        other.execute("BEGIN IMMEDIATE")
+        monkeypatch.setattr(sqlite_store, "PATIENCE", 0.1)
+        with pytest.raises(PersistenceException, match="database is locked"):
+            write(store, {"never": 3})
+        other.execute("ROLLBACK")
+        other.close()
+        assert read(store) == {"after": 2}
+    finally:
+        store.close()
 
 
 # --------------------------------------------------------------------------- PostgreSQL
