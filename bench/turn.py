@@ -38,7 +38,7 @@ from skill.testing import envelope
 THREADS = 8
 USERS_PER_THREAD = 4
 ROUNDS = 15  # short and many: on a shared machine the speed changes from second to second
-HALF_ROUNDS = 3
+HALF_ROUNDS = 5
 ROUTINE, POSITION = "after-run-stretches", 2
 Streams = Callable[[], list[Iterator[bytes]]]
 
@@ -172,7 +172,7 @@ def run(seconds: float = 1.0, each_extra: bool = False) -> list[tuple[str, str, 
                 contender.saturate(seconds)
         for _ in range(HALF_ROUNDS):
             for contender in contenders[:3]:
-                contender.half_load(seconds * 3)
+                contender.half_load(seconds * 2)
     return rows(contenders)
 
 
