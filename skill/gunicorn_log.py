@@ -15,7 +15,7 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
-from skill.logs import ENVIRON_KEY, OUTCOME_LEVELS, JsonFormatter
+from skill.logs import ENVIRON_KEY, OUTCOME_LEVELS, JsonFormatter, emit
 
 
 class AccessLogger(Logger):
@@ -46,7 +46,5 @@ class AccessLogger(Logger):
         if skill_fields:
             fields.update(skill_fields)
             level = OUTCOME_LEVELS.get(skill_fields.get("outcome"), logging.INFO)
-        # makeRecord and handle, as in skill.logs: no search of the stack for the caller
-        self.access_log.handle(self.access_log.makeRecord(
-            self.access_log.name, level, __file__, 0, "%s %s %s",
-            (fields["method"], fields["path"], status), None, extra={"fields": fields}))
+        emit(self.access_log, level, fields, "%s %s %s", fields["method"], fields["path"],
+             status)

@@ -68,6 +68,14 @@ def request_fields(envelope: Mapping[str, Any] | None) -> dict[str, Any]:
     }
 
 
+def emit(logger: logging.Logger, level: int, fields: dict[str, Any], message: str,
+         *args: object) -> None:
+    """Log a record with ``fields`` as Logger.log would, minus its search of the stack for
+    the caller's file and line (which a per-request record does not show)."""
+    logger.handle(logger.makeRecord(logger.name, level, __file__, 0, message, args, None,
+                                    extra={"fields": fields}))
+
+
 class RequestLog:
     """Times one request and reports its outcome once.
 
@@ -109,8 +117,4 @@ class RequestLog:
             self.environ[ENVIRON_KEY] = fields
             return
         message = f"{outcome}: {reason}" if reason else outcome
-        # makeRecord and handle, as Logger.log would call them, minus its search of the stack
-        # for the caller's file and line (which a request record does not show)
-        requests_log.handle(requests_log.makeRecord(
-            REQUEST_LOGGER, level, __file__, 0, "request %s", (message,), None,
-            extra={"fields": fields}))
+        emit(requests_log, level, fields, "request %s", message)
