@@ -351,6 +351,7 @@ class Simulator:
                  voice: Voice | None = None, wait: bool = True) -> None:
         self.device, self.understanding, self.out = device, understanding, out or sys.stdout
         self.voice, self.wait = voice, wait
+        self.heard: Heard | None = None  # the intent the last line was heard as, if any
 
     @classmethod
     def for_app(cls, app, locale: str = "en-US", **kwargs) -> Simulator:
@@ -367,6 +368,7 @@ class Simulator:
     def hear(self, line: str) -> Answer | None:
         """Act on one line the user says; the skill's answer, if a request was sent."""
         text = clean(line)
+        self.heard = None
         if not text:
             return None
         if text in END_WORDS:
@@ -390,6 +392,7 @@ class Simulator:
             self.write(f'(nothing in the {self.device.locale} model matches "{text}"; {hint}. '
                        "Alexa sends AMAZON.FallbackIntent)")
             heard = Heard("AMAZON.FallbackIntent")
+        self.heard = heard
         self.write(f"-> {heard.describe()}{new}")
         return self.show(self.device.send(intent_request(heard.intent, heard.slots)))
 
