@@ -12,9 +12,11 @@ import gc
 import multiprocessing
 import os
 
-# Importing the skill here loads its code once, in the master: workers fork with it already
-# imported (they boot faster and share those pages). Each worker still builds its own app,
-# store and connections after the fork (no preload_app).
+# Importing the skill's web app here loads its code and its stacks (Flask, ask-sdk,
+# cryptography) once, in the master: workers fork with them already imported (they boot
+# faster and share those pages). Each worker still builds its own app, store and
+# connections after the fork (no preload_app).
+import skill.app  # noqa: F401
 from skill import logs
 
 MAX_WORKERS = 8

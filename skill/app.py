@@ -2,18 +2,18 @@
 
 ``build_service`` assembles the skill from the settings once; the Flask view here and the
 Lambda entry point in ``skill.aws_lambda`` both answer through the ``Service`` it returns.
+Flask is imported by ``create_app`` alone: a Lambda container never needs it.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.skill import CustomSkill
-from flask import Flask, Response, jsonify, request
 
 from skill import config as settings_module
 from skill.conversation import Coach
@@ -23,6 +23,9 @@ from skill.logs import RequestLog
 from skill.plugins import Packs, load_packs
 from skill.store import open_store
 from skill.verify import BadRequest, RequestVerifier, check_application_id, parse_envelope
+
+if TYPE_CHECKING:
+    from flask import Flask, Response
 
 log = logging.getLogger(__name__)
 MAX_BODY = 256 * 1024
@@ -84,6 +87,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     (name -> plugin object, registered like packs), ``STORE`` (a persistence
     adapter) and ``CERT_FETCHER`` (a callable fetching the certificate chain).
     """
+    from flask import Flask, Response, jsonify, request
+
     settings = settings_module.load(config)
     app = Flask(__name__)
     app.config.update(settings)
