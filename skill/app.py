@@ -73,7 +73,7 @@ class Service:
 def build_service(settings: dict[str, Any]) -> Service:
     """Load the packs, open the store and build the skill (``settings`` from ``config.load``)."""
     packs = load_packs(settings["LOAD_PACKS"], settings["DISABLE_PACKS"],
-                       settings.get("PLUGINS"))
+                       settings.get("PLUGINS"), settings["HOOK_DEADLINE"])
     store = settings.get("STORE") or open_store(settings["DATABASE_URL"])
     coach = Coach(packs.catalog, notify=packs.notify, advise=packs.advice)
     skill = build_skill(coach, store)

@@ -17,6 +17,7 @@ DEFAULTS: dict[str, Any] = {
     "LOAD_PACKS": None,
     "DISABLE_PACKS": None,
     "REQUEST_LOG": "app",
+    "HOOK_DEADLINE": 0.5,
 }
 REQUEST_LOG_MODES = ("app", "server")
 PREFIX = "HAMSTRING_"
@@ -52,6 +53,12 @@ def load(config: Mapping[str, Any] | None = None,
     settings["VERIFY_REQUESTS"] = as_bool(settings["VERIFY_REQUESTS"])
     settings["LOAD_PACKS"] = as_names(settings["LOAD_PACKS"])
     settings["DISABLE_PACKS"] = as_names(settings["DISABLE_PACKS"]) or []
+    try:
+        settings["HOOK_DEADLINE"] = float(settings["HOOK_DEADLINE"])
+    except (TypeError, ValueError):
+        settings["HOOK_DEADLINE"] = -1.0
+    if not 0 < settings["HOOK_DEADLINE"] <= 8:
+        raise ValueError("HOOK_DEADLINE must be a number of seconds above 0 and at most 8")
     settings["REQUEST_LOG"] = str(settings["REQUEST_LOG"]).strip().lower()
     if settings["REQUEST_LOG"] not in REQUEST_LOG_MODES:
         raise ValueError(f"REQUEST_LOG must be one of {', '.join(REQUEST_LOG_MODES)}, "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import functools
 import importlib
+import logging
 from collections.abc import Callable
 from datetime import date, datetime
 from enum import Enum
@@ -20,8 +21,10 @@ import orjson
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 
+from skill.turn import session_problem
 from skill.verify import BadRequest
 
+log = logging.getLogger(__name__)
 Reader = Callable[[Any], Any]
 _NATIVE: dict[str, type] = {"int": int, "long": int, "float": float, "str": str, "bool": bool,
                             "date": date, "datetime": datetime, "object": object}
@@ -30,7 +33,19 @@ _SDK_SERIALIZER = DefaultSerializer()
 
 
 def read_envelope(envelope: dict) -> RequestEnvelope:
-    """The SDK's typed envelope for a parsed one, or ``BadRequest`` if it can't be read."""
+    """The SDK's typed envelope for a parsed one, or ``BadRequest`` if it can't be read.
+
+    Session attributes this skill can't have sent (see ``turn.session_problem``) are reset
+    to none, once: the answer carries the clean ones back. They would otherwise come back
+    in every answer, and ones nested past what a JSON writer takes could not be answered.
+    """
+    session = envelope.get("session")
+    attributes = session.get("attributes") if isinstance(session, dict) else None
+    if attributes is not None:
+        problem = session_problem(attributes)
+        if problem is not None:
+            log.warning("session attributes reset: %s", problem)
+            envelope = {**envelope, "session": {**session, "attributes": {}}}
     try:
         return reader(RequestEnvelope)(envelope)
     except Exception as error:  # noqa: BLE001 - malformed input fails in many ways
@@ -112,7 +127,10 @@ def _moment(kind: type) -> Reader:
 def _model(kind: type) -> Reader:
     """Model fields are resolved on first use: the SDK's types refer to each other."""
     if hasattr(kind, "get_real_child_model"):  # a base type: the payload names the subtype
-        return lambda value: _fields(_class(kind.get_real_child_model(value)))(value)
+        # A type the SDK doesn't know yet (a new kind of request) is read as the base type,
+        # which a handler can still answer.
+        return lambda value: _fields(_class(kind.get_real_child_model(value) or
+                                            f"{kind.__module__}.{kind.__name__}"))(value)
     return lambda value: _fields(kind)(value)
 
 

@@ -2,7 +2,9 @@
 
 Each handler matches a request and calls one ``Coach`` method; the interceptors
 load the user's saved attributes before a turn and save them after it. A store
-that fails is logged and costs the saved position, never the answer.
+that fails is logged and costs the saved position, never the answer. Requests that
+take no speech (a session ending, Alexa reporting an error, audio player events,
+anything without a session) get an answer without any, even when a handler fails.
 """
 
 from __future__ import annotations
@@ -23,12 +25,19 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_core.utils import is_intent_name, is_request_type
 from ask_sdk_model import RequestEnvelope, Response
+from ask_sdk_model.canfulfill import (
+    CanFulfillIntent,
+    CanFulfillIntentValues,
+    CanFulfillSlot,
+    CanFulfillSlotValues,
+    CanUnderstandSlotValues,
+)
 from ask_sdk_model.slu.entityresolution import StatusCode
 from ask_sdk_model.ui import SimpleCard
 
 from skill.conversation import Coach
 from skill.saved import Saved
-from skill.speech import Speech
+from skill.speech import Speech, heard
 from skill.stores.common import update
 from skill.turn import Reply, Turn, ask
 
@@ -40,17 +49,37 @@ turn_error: ContextVar[BaseException | None] = ContextVar("turn_error", default=
 Action = Callable[[Coach, Turn, HandlerInput], Reply]
 
 
-def slot(handler_input: HandlerInput, name: str) -> str | None:
-    """A slot's resolved id if entity resolution matched, else what was heard."""
+# Request types Alexa takes no speech in reply to (besides any request without a session).
+SPEECHLESS = ("SessionEndedRequest", "System.ExceptionEncountered", "AudioPlayer.",
+              "PlaybackController.", "CanFulfillIntentRequest")
+
+
+def can_speak(handler_input: HandlerInput) -> bool:
+    """Whether the answer to this request may speak (and keep a session open)."""
+    envelope = handler_input.request_envelope
+    kind = getattr(envelope.request, "object_type", None) or ""
+    return envelope.session is not None and not kind.startswith(SPEECHLESS)
+
+
+def resolved(handler_input: HandlerInput, name: str) -> tuple[str | None, bool]:
+    """A slot's resolved id if entity resolution matched, else what was heard (fit to be
+    said back); and whether it matched."""
     intent = getattr(handler_input.request_envelope.request, "intent", None)
     found = (intent.slots or {}).get(name) if intent else None
     if found is None:
-        return None
+        return None, False
     resolutions = getattr(found.resolutions, "resolutions_per_authority", None) or []
     for resolution in resolutions:
-        if resolution.status and resolution.status.code == StatusCode.ER_SUCCESS_MATCH:
-            return resolution.values[0].value.id or resolution.values[0].value.name
-    return found.value or None
+        if resolution.status and resolution.status.code == StatusCode.ER_SUCCESS_MATCH \
+                and resolution.values:
+            value = resolution.values[0].value
+            return heard(str(value.id or value.name or "")) or None, True
+    return heard(str(found.value or "")) or None, False
+
+
+def slot(handler_input: HandlerInput, name: str) -> str | None:
+    """A slot's resolved id if entity resolution matched, else what was heard."""
+    return resolved(handler_input, name)[0]
 
 
 def turn_of(handler_input: HandlerInput) -> Turn:
@@ -76,6 +105,8 @@ class CoachHandler(AbstractRequestHandler):
 def respond(handler_input: HandlerInput, reply: Reply) -> Response:
     """Turn a ``Reply`` into the Alexa response; remember the question for "repeat"."""
     builder = handler_input.response_builder
+    if not can_speak(handler_input):
+        return builder.response
     builder.speak(reply.speech.ssml())
     if reply.reprompt:
         builder.ask(Speech().say(reply.reprompt).ssml())
@@ -103,6 +134,56 @@ class SessionEndedHandler(AbstractRequestHandler):
         return handler_input.response_builder.response
 
 
+class CanFulfillHandler(AbstractRequestHandler):
+    """Alexa asks whether the skill could answer an intent, without a session: yes for an
+    intent it handles with every slot value matched, maybe when one was not, no otherwise."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_request_type("CanFulfillIntentRequest")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        intent = getattr(handler_input.request_envelope.request, "intent", None)
+        name = getattr(intent, "name", None)
+        slots, answer = {}, CanFulfillIntentValues.NO
+        if name in handled_intents():
+            answer = CanFulfillIntentValues.YES
+            for slot_name, given in (intent.slots or {}).items():
+                if not getattr(given, "value", None):
+                    continue
+                matched = resolved(handler_input, slot_name)[1]
+                slots[slot_name] = CanFulfillSlot(
+                    can_understand=CanUnderstandSlotValues.YES if matched
+                    else CanUnderstandSlotValues.MAYBE,
+                    can_fulfill=CanFulfillSlotValues.YES if matched
+                    else CanFulfillSlotValues.NO)
+                if not matched:
+                    answer = CanFulfillIntentValues.MAYBE
+        builder = handler_input.response_builder
+        builder.set_can_fulfill_intent(CanFulfillIntent(can_fulfill=answer, slots=slots))
+        return builder.response
+
+
+class OtherRequestHandler(AbstractRequestHandler):
+    """Any request no other handler takes (audio player and playback events, Alexa's report
+    of an error in an earlier answer, new kinds): answered with nothing to say."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return True
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        request = handler_input.request_envelope.request
+        kind = getattr(request, "object_type", None) or type(request).__name__
+        if kind == "System.ExceptionEncountered":
+            error, cause = getattr(request, "error", None), getattr(request, "cause", None)
+            error_type = getattr(getattr(error, "object_type", None), "value", None)
+            log.warning("Alexa could not use an answer (request %s): %s: %s",
+                        getattr(cause, "request_id", None), error_type,
+                        getattr(error, "message", None))
+        else:
+            log.info("no handler for %s requests: answered with nothing to say", kind)
+        return handler_input.response_builder.response
+
+
 class LoadTurn(AbstractRequestInterceptor):
     """Build the ``Turn`` before a handler runs; its saved attributes are read on first use."""
 
@@ -115,7 +196,9 @@ class LoadTurn(AbstractRequestInterceptor):
         saved = Saved(lambda: self.read(envelope, saved))
         handler_input.attributes_manager.request_attributes["turn"] = Turn(
             locale=getattr(envelope.request, "locale", None) or "en-US",
-            session=handler_input.attributes_manager.session_attributes,
+            # Out of session (audio player events...) there is nothing to keep between turns.
+            session={} if session is None else handler_input.attributes_manager
+            .session_attributes,
             saved=saved,
             new_session=bool(session and session.new),
         )
@@ -156,7 +239,11 @@ class SaveTurn(AbstractResponseInterceptor):
 
 
 class ErrorHandler(AbstractExceptionHandler):
-    """The one exception handler: log it and give the user something to do."""
+    """The one exception handler: log it and give the user something to do.
+
+    The session attributes go back empty: whatever the failed turn left in them (or came
+    in with them and made it fail) would otherwise fail the next turn the same way.
+    """
 
     def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
         return True
@@ -164,6 +251,8 @@ class ErrorHandler(AbstractExceptionHandler):
     def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
         log.exception("handler failed", exc_info=exception)
         turn_error.set(exception)
+        if handler_input.request_envelope.session is not None:
+            handler_input.attributes_manager.session_attributes = {}
         speech = Speech().say("Sorry, something went wrong on my side.")
         reply = ask(speech, "What would you like to try?",
                     "What would you like to do? You can also say stop.")
@@ -225,6 +314,8 @@ def build_skill(coach: Coach, store: AbstractPersistenceAdapter | None) -> Custo
     for matches, action in routes():
         builder.add_request_handler(CoachHandler(coach, matches, action))
     builder.add_request_handler(SessionEndedHandler(coach))
+    builder.add_request_handler(CanFulfillHandler())
+    builder.add_request_handler(OtherRequestHandler())  # last: it takes any request
     builder.add_global_request_interceptor(LoadTurn(store))
     builder.add_global_response_interceptor(SaveTurn(store))
     builder.add_exception_handler(ErrorHandler())

@@ -4,12 +4,26 @@ Packs are found through the entry-point group ``hamstring_coach.packs``. Each
 hook is called pack by pack, so a pack that fails to import, returns malformed
 data or raises costs only its own contribution: the failure is recorded as a
 ``Problem`` naming the pack and the hook, and the skill keeps serving.
+
+A pack's code runs in a worker thread with a deadline (``HOOK_DEADLINE``): Alexa gives
+up on a turn after about 8 s, and nothing else would stop a hook that hangs. A pack
+that overruns is reported and left out of that call; while the overrunning call is
+still going, the pack is left out of further calls instead of tying up more threads.
+Failures while serving are counted per pack, hook and kind of error, and logged at
+most once a minute for each, so a pack that fails on every turn costs neither memory
+nor a log line per turn.
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
-from collections.abc import Iterable
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
+from concurrent.futures import wait as wait_for
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -27,6 +41,11 @@ log = logging.getLogger(__name__)
 GROUP = "hamstring_coach.packs"
 HOOKS = tuple(name for name, value in vars(hookspecs).items()
               if hasattr(value, f"{hookspecs.PROJECT}_spec"))
+HOOK_DEADLINE = 0.5  # seconds a pack's hook may take in a turn
+LOAD_DEADLINE = 10.0  # seconds a pack's hook may take while the packs load
+LOG_EVERY = 60.0  # seconds between log lines about the same failure while serving
+MAX_FAILURE_KINDS = 256  # distinct (pack, hook, error) counters kept; the rest pooled
+HOOK_THREADS = 16
 
 
 class ContentHooks:
@@ -93,31 +112,159 @@ class PackRecord:
         return self.dist.version if self.dist else ""
 
 
+class Workers:
+    """Daemon threads that run packs' hooks, started as needed up to ``size``.
+
+    Not a ``ThreadPoolExecutor``: its threads are joined when the interpreter exits, so a
+    hook that hangs would hold up a worker's shutdown as well as the turn.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size, self.threads, self.idle = size, 0, 0
+        self.jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self.lock = threading.Lock()
+
+    def submit(self, function: Callable, **kwargs: Any) -> Future:
+        """Run ``function(**kwargs)`` in a worker thread, with the caller's context vars."""
+        future: Future = Future()
+        self.jobs.put((future, contextvars.copy_context(), function, kwargs))
+        with self.lock:
+            if self.idle == 0 and self.threads < self.size:
+                self.threads += 1
+                threading.Thread(target=self._work, name=f"pack-hook-{self.threads}",
+                                 daemon=True).start()
+        return future
+
+    def _work(self) -> None:
+        while True:
+            with self.lock:
+                self.idle += 1
+            future, context, function, kwargs = self.jobs.get()
+            with self.lock:
+                self.idle -= 1
+            try:
+                future.set_result(context.run(function, **kwargs))
+            except BaseException as error:  # noqa: BLE001 - handed to the caller
+                future.set_exception(error)
+
+
+@dataclass
+class Failure:
+    """How often one pack's hook has failed in one way while serving."""
+
+    pack: str
+    hook: str
+    error: str  # the kind: "raised KeyError", "ran past its deadline", ...
+    reason: str  # the latest message in full
+    count: int = 0
+    first: float = field(default_factory=time.time)
+    last: float = 0.0
+    logged: float = 0.0  # time.monotonic() of the last log line about it
+    unlogged: int = 0  # failures since that line
+
+
 @dataclass
 class Packs:
-    """The loaded packs: the catalog they built, and what went wrong."""
+    """The loaded packs: the catalog they built, and what went wrong.
+
+    ``problems`` holds what went wrong while loading (bounded by the packs and their
+    files); ``failures`` counts what went wrong while serving.
+    """
 
     manager: pluggy.PluginManager
     catalog: Catalog
     records: dict[str, PackRecord]
     problems: list[Problem]
+    deadline: float = HOOK_DEADLINE
+    loaded: bool = False  # set once loading is over: failures are counted from then on
+    failures: dict[tuple[str, str, str], Failure] = field(default_factory=dict)
+    _overdue: dict[str, int] = field(default_factory=dict)  # pack -> calls still running
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _workers: Workers = field(default_factory=lambda: Workers(HOOK_THREADS))
 
     def call(self, hook: str, **kwargs) -> list[tuple[str, Any]]:
-        """Call ``hook`` on each pack separately; a pack that raises is reported and left out."""
-        results = []
+        """Call ``hook`` on each pack, each in a worker thread with a deadline (the packs
+        at once); a pack that raises or overruns is reported and left out."""
+        started = time.monotonic()
+        deadline = started + (self.deadline if self.loaded else LOAD_DEADLINE)
+        calls: list[tuple[str, Future]] = []
         for impl in getattr(self.manager.hook, hook).get_hookimpls():
             args = {name: kwargs[name] for name in impl.argnames}
-            try:
-                results.append((impl.plugin_name, impl.function(**args)))
-            except Exception as error:  # noqa: BLE001 - a pack's error costs its contribution
-                self.report(impl.plugin_name, hook, f"raised {type(error).__name__}: {error}")
+            if self._overdue.get(impl.plugin_name):
+                self.failed(impl.plugin_name, hook, "still running a call that overran",
+                            "left out: a call that ran past its deadline has not returned")
+                continue
+            calls.append((impl.plugin_name, self._start(impl.plugin, impl.function, args)))
+        wait_for([future for _, future in calls], timeout=max(0.0, deadline - started))
+        results = []
+        for pack, future in calls:
+            if not future.done():
+                self._overran(pack, future)
+                self.failed(pack, hook, "ran past its deadline",
+                            f"took longer than {deadline - started:.1f} s; left out this time")
+                continue
+            error = future.exception()
+            if error is None:
+                results.append((pack, future.result()))
+            else:  # a pack's error costs its contribution
+                self.failed(pack, hook, f"raised {type(error).__name__}",
+                            f"raised {type(error).__name__}: {error}")
         return results
 
+    def _start(self, plugin: Any, function: Callable, args: dict) -> Future:
+        """``function(**args)``: the core's own YAML hooks right here, a pack's code in a
+        worker thread."""
+        if isinstance(plugin, ContentHooks):
+            future: Future = Future()
+            try:
+                future.set_result(function(**args))
+            except Exception as error:  # noqa: BLE001 - reported by the caller
+                future.set_exception(error)
+            return future
+        return self._workers.submit(function, **args)
+
+    def _overran(self, pack: str, future: Future) -> None:
+        """Leave ``pack`` out of further calls until this one returns."""
+        with self._lock:
+            self._overdue[pack] = self._overdue.get(pack, 0) + 1
+
+        def returned(_: Future) -> None:
+            with self._lock:
+                self._overdue[pack] -= 1
+
+        future.add_done_callback(returned)
+
     def report(self, pack: str, hook: str, reason: str) -> None:
-        """Record and log a pack's failure."""
+        """Record and log a pack's failure while loading."""
         problem = Problem(pack, 0, 0, hook, reason, pack)
         self.problems.append(problem)
         log.warning("pack %s, hook %s: %s", pack, hook, reason)
+
+    def failed(self, pack: str, hook: str, error: str, reason: str) -> None:
+        """Count a pack's failure while serving (a problem, while loading); log the first
+        of each kind, then at most once every ``LOG_EVERY`` seconds with the count."""
+        if not self.loaded:
+            self.report(pack, hook, reason)
+            return
+        now = time.monotonic()
+        with self._lock:
+            key = (pack, hook, error)
+            if key not in self.failures and len(self.failures) >= MAX_FAILURE_KINDS:
+                key = (pack, hook, "other")
+            failure = self.failures.get(key)
+            if failure is None:
+                failure = self.failures[key] = Failure(*key, reason)
+            failure.count += 1
+            failure.last, failure.reason = time.time(), reason
+            failure.unlogged += 1
+            if failure.logged and now - failure.logged < LOG_EVERY:
+                return
+            failure.logged, repeats, failure.unlogged = now, failure.unlogged - 1, 0
+        if repeats:
+            log.warning("pack %s, hook %s: %s (and %d more times in the last %.0f s; %d in "
+                        "all)", pack, hook, reason, repeats, LOG_EVERY, failure.count)
+        else:
+            log.warning("pack %s, hook %s: %s", pack, hook, reason)
 
     def advice(self, profile: Profile, locale: str = "en-US") -> list[Advice]:
         """Every pack's advice for ``profile``; malformed answers are reported and dropped."""
@@ -125,7 +272,8 @@ class Packs:
         for pack, answer in self.call("register_advice", profile=profile, locale=locale):
             items = _list_of(answer, Advice)
             if items is None:
-                self.report(pack, "register_advice", "did not return a list of Advice")
+                self.failed(pack, "register_advice", "bad answer",
+                            "did not return a list of Advice")
                 continue
             found += [a if a.source else Advice(a.say, a.routine, a.product, a.priority,
                                                 a.needs, pack) for a in items
@@ -137,7 +285,8 @@ class Packs:
         merged: dict[str, dict[str, list[str]]] = {}
         for pack, answer in self.call("register_model_words", locale=locale):
             if not isinstance(answer, dict):
-                self.report(pack, "register_model_words", "did not return a mapping")
+                self.failed(pack, "register_model_words", "bad answer",
+                            "did not return a mapping")
                 continue
             for slot_type, values in answer.items():
                 for value, phrases in (values or {}).items():
@@ -177,16 +326,18 @@ def discover(load: list[str] | None, disable: Iterable[str]) -> tuple[list, list
 
 
 def load_packs(load: list[str] | None = None, disable: Iterable[str] = (),
-               extra: dict[str, Any] | None = None) -> Packs:
+               extra: dict[str, Any] | None = None,
+               deadline: float = HOOK_DEADLINE) -> Packs:
     """Find, register and validate packs, and build the catalog.
 
     ``load`` names the packs to load (``None``: all installed); ``disable`` skips
-    some; ``extra`` registers plugin objects directly (tests and embedding).
+    some; ``extra`` registers plugin objects directly (tests and embedding);
+    ``deadline``: seconds a pack's hook may take once loaded.
     """
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
     content_hooks = ContentHooks()
-    packs = Packs(manager, Catalog(), {}, [])
+    packs = Packs(manager, Catalog(), {}, [], deadline)
     entries, packs.problems = discover(load, set(disable))
     candidates: list[tuple[str, Any, Any]] = []
     for ep in entries:
@@ -217,6 +368,7 @@ def load_packs(load: list[str] | None = None, disable: Iterable[str] = (),
         if _list_of(answer, ProductTip) is None:
             packs.report(name, "register_product_tips", "did not return a list of ProductTip")
     _check_references(packs, content_hooks)
+    packs.loaded = True
     return packs
 
 

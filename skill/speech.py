@@ -7,6 +7,8 @@ the silence, so a 45 second hold lasts 45 seconds from "hold" to "and relax".
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
 from xml.sax.saxutils import escape
 
@@ -19,6 +21,11 @@ TIMED_KINDS = {"hold": "Hold for", "rolling": "Roll slowly for", "timed": "Keep 
 # With no cue for longer than QUIET_GAP, the time left is said every FILL_EVERY seconds.
 QUIET_GAP = 20.0
 FILL_EVERY = 15.0
+
+# What XML 1.0, and so SSML, cannot hold: C0 controls but tab, newline and carriage return,
+# lone surrogates, U+FFFE and U+FFFF. Alexa refuses a response with any of them.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+HEARD_LENGTH = 80  # characters of something the user said that the coach will say back
 
 NUMBER_WORDS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
@@ -34,8 +41,8 @@ class Speech:
         self.seconds = 0.0
 
     def say(self, text: str) -> Speech:
-        """Add a sentence (escaped)."""
-        text = text.strip()
+        """Add a sentence (escaped; characters SSML can't hold are left out)."""
+        text = NOT_XML.sub("", text).strip()
         if text:
             self.parts.append(escape(text))
             self.seconds += speech_seconds(text)
@@ -65,6 +72,18 @@ class Speech:
     def text(self) -> str:
         """The words alone, for cards and logs."""
         return " ".join(p for p in self.parts if not p.startswith("<"))
+
+
+def heard(value: str) -> str:
+    """Something the user said (a slot value), fit to say back: control and format
+    characters out, white space collapsed, at most ``HEARD_LENGTH`` characters."""
+    if not value.isprintable():
+        value = "".join(" " if unicodedata.category(char)[0] in "CZ" else char
+                        for char in value)
+    text = " ".join(value.split())
+    if len(text) > HEARD_LENGTH:
+        text = text[:HEARD_LENGTH + 1].rsplit(" ", 1)[0][:HEARD_LENGTH]
+    return text
 
 
 def spoken_list(items: Iterable[str], more: int = 0) -> str:

@@ -1,18 +1,22 @@
 """Checking SSML against Alexa's rules, and measuring how long it takes to say.
 
 Used by the tests on every response and by the simulator to show pauses.
+``limit_problems`` checks a whole response envelope against Alexa's size limits.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
+from typing import Any
 
 from skill.engine import speech_seconds
 
 MAX_CHARACTERS = 8000
 MAX_BREAK_SECONDS = 10.0
 MAX_TURN_SECONDS = 90.0
+MAX_RESPONSE_BYTES = 24 * 1024  # the whole response envelope, session attributes included
 
 ALLOWED_TAGS = {
     "speak", "amazon:domain", "amazon:effect", "amazon:emotion", "audio", "break", "emphasis",
@@ -79,6 +83,24 @@ def check(ssml: str, expects_answer: bool = False) -> list[str]:
         seconds = duration(ssml)
         if seconds > MAX_TURN_SECONDS:
             problems.append(f"about {seconds:.0f}s of speech in a turn that expects an answer")
+    return problems
+
+
+def limit_problems(envelope: dict[str, Any]) -> list[str]:
+    """Alexa's size limits broken by a whole response envelope (as JSON data): at most
+    ``MAX_RESPONSE_BYTES`` written compactly, fewer than ``MAX_CHARACTERS`` of SSML in
+    the speech and in the reprompt."""
+    problems = []
+    size = len(json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode())
+    if size > MAX_RESPONSE_BYTES:
+        problems.append(f"response is {size} bytes; Alexa takes at most {MAX_RESPONSE_BYTES}")
+    response = envelope.get("response") or {}
+    for name, speech in (("speech", response.get("outputSpeech")),
+                         ("reprompt", (response.get("reprompt") or {}).get("outputSpeech"))):
+        ssml = (speech or {}).get("ssml") or ""
+        if len(ssml) >= MAX_CHARACTERS:
+            problems.append(f"{name} has {len(ssml)} characters of SSML; Alexa takes fewer "
+                            f"than {MAX_CHARACTERS}")
     return problems
 
 

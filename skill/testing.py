@@ -21,7 +21,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from skill.ssml import check
+from skill.ssml import check, limit_problems
 
 SKILL_ID = "amzn1.ask.skill.local"
 USER_ID = "amzn1.ask.account.local"
@@ -157,7 +157,7 @@ class Device(ABC):
         if status != 200:
             return answer
         response = data.get("response", {})
-        answer.problems = voice_problems(response)
+        answer.problems = voice_problems(response) + limit_problems(data)
         answer.ssml = (response.get("outputSpeech") or {}).get("ssml", "")
         answer.reprompt = ((response.get("reprompt") or {}).get("outputSpeech") or {}).get(
             "ssml", "")

@@ -9,9 +9,17 @@ ends it, so the microphone is never left open without a question.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from skill.saved import Saved
 from skill.speech import Speech
+
+# The session attributes the coach reads, and the JSON type each must have. Alexa hands
+# back what the skill sent, but a caller that skips verification can send anything.
+SESSION_SHAPES: dict[str, type] = {"player": dict, "offer": dict, "profile": dict,
+                                   "question": str, "heard_by": str}
+# What the skill itself ever puts there is far smaller: a few hundred bytes, four levels.
+SESSION_LIMITS = {"bytes": 6000, "depth": 8, "string": 1000}
 
 
 @dataclass
@@ -60,3 +68,35 @@ class RoutineEvent:
 def ask(speech: Speech, question: str, reprompt: str | None = None) -> Reply:
     """Say ``speech`` then ``question`` and wait for an answer."""
     return Reply(speech.say(question), reprompt or question)
+
+
+def session_problem(attributes: Any) -> str | None:
+    """Why ``attributes`` can't be the session attributes this skill sent (they travel
+    back in every response), or ``None`` when they could be."""
+    if not isinstance(attributes, dict):
+        return "not an object"
+    for key, kind in SESSION_SHAPES.items():
+        if key in attributes and not isinstance(attributes[key], kind):
+            return f"{key} is not a {kind.__name__}"
+    budget = SESSION_LIMITS["bytes"]
+    pending: list[tuple[Any, int]] = [(attributes, 1)]
+    while pending:  # iterative: no recursion limit however deep they are
+        value, depth = pending.pop()
+        if depth > SESSION_LIMITS["depth"]:
+            return f"nested deeper than {SESSION_LIMITS['depth']} levels"
+        if isinstance(value, dict):
+            items = list(value.items())
+            budget -= 2 + sum(len(str(key)) + 4 for key, _ in items)
+            pending += [(item, depth + 1) for _, item in items]
+        elif isinstance(value, list):
+            budget -= 2 + len(value)
+            pending += [(item, depth + 1) for item in value]
+        elif isinstance(value, str):
+            if len(value) > SESSION_LIMITS["string"]:
+                return f"a string longer than {SESSION_LIMITS['string']} characters"
+            budget -= len(value) + 2
+        else:
+            budget -= 8
+        if budget < 0:
+            return f"larger than {SESSION_LIMITS['bytes']} bytes"
+    return None
