@@ -76,7 +76,11 @@ def test_another_skills_event_is_refused(handler):
 
 def test_an_unreadable_event_is_refused(handler):
     with pytest.raises(BadRequest, match="not a readable Alexa request"):
-        handler(envelope({"type": "Bogus.Request"}), None)
+        handler(envelope({"type": "IntentRequest", "intent": ["not", "an", "intent"]}), None)
+
+
+def test_a_kind_of_event_nobody_handles_gets_an_empty_answer(handler):
+    assert handler(envelope({"type": "Bogus.Request"}), None)["response"] == {}
 
 
 def test_the_service_is_built_once_per_container(handler):
