@@ -100,6 +100,7 @@ class AdviceTurns:
         routine = self.catalog.routines.get(choice.routine or "")
         if routine is None:
             return self.menu(speech)
+        speech.say(routine.when.get(turn.locale))  # when it is best, to help them decide
         return self.offer_start(turn, routine, speech)
 
     def offer_start(self, turn: Turn, routine: Routine, speech: Speech) -> Reply:
@@ -114,7 +115,8 @@ class AdviceTurns:
         A routine in progress stops here (its place stays saved for another day)."""
         who = PROFESSIONAL.get(turn.locale, PROFESSIONAL["en-US"])
         speech.say("That could be more than tightness, so please don't stretch, roll or run "
-                   f"on it today. Stop, and have it checked by {who}.")
+                   f"on it. Stop, and have it checked by {who}. Even if it settles, give "
+                   "running several days off completely.")
         turn.session.pop("player", None)
         tip = self.catalog.find_product("cold pack")
         if tip is None:

@@ -124,6 +124,8 @@ def build_step(data: dict) -> Step:
         rep_seconds=float(data.get("rep_seconds", 3)),
         cues=tuple(Cue(_cue_at(c["at"], seconds), _text(c["say"])) for c in data.get("cues", ())),
         equipment=tuple(data.get("equipment", ())),
+        easier=Text.of(data["easier"]) if "easier" in data else None,
+        harder=Text.of(data["harder"]) if "harder" in data else None,
     )
 
 

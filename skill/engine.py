@@ -78,6 +78,8 @@ class Step:
     rep_seconds: float = 3.0
     cues: tuple[Cue, ...] = ()
     equipment: tuple[str, ...] = ()
+    easier: Text | None = None  # the same step made easier, offered on "too hard"
+    harder: Text | None = None  # and made harder, offered on "too easy"
 
     @property
     def side_names(self) -> tuple[str | None, ...]:
