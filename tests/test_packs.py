@@ -323,7 +323,7 @@ def test_packs_list_json(capsys):
 
 def test_packs_list_text(capsys):
     assert cli(["packs", "list"]) == 0
-    assert "stretching 1.0.0 (hamstring-coach)" in capsys.readouterr().out
+    assert "stretching 1.1.0 (hamstring-coach)" in capsys.readouterr().out
 
 
 def test_packs_check_passes_on_the_built_in_packs(capsys):

@@ -166,7 +166,7 @@ def test_a_scripted_session_completes_a_routine_and_resumes_it_after_a_relaunch(
              "-> LaunchRequest, new session", "Welcome back. You were on step 2 of 3",
              "-> AMAZON.YesIntent", "Picking up the foam roller release where you left off.",
              "Step 2 of 3: One leg at a time.",
-             "Now the right side.", "Step 3 of 3: Finish.",
+             "Now the right side.", "Step 3 of 3: Rest and shake out.",
              "That's the end of the foam roller release.",
              "[card] Routine finished: foam roller release", "(session ended)")
     assert "(if you say nothing: Say next to go on" in out
