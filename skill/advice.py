@@ -14,7 +14,7 @@ from skill.catalog import ProductTip
 from skill.engine import Routine
 from skill.speech import Speech
 from skill.triage import QUESTIONS, Profile, choose, recognise
-from skill.turn import Reply, Turn, ask
+from skill.turn import Reply, Screen, Turn, ask
 
 HISTORY_LENGTH = 20  # reports, and finished routines, kept per user
 RECURRING_DAYS = 56
@@ -120,10 +120,19 @@ class AdviceTurns:
         turn.session.pop("player", None)
         tip = self.catalog.find_product("cold pack")
         if tip is None:
-            return self.take_care(turn, speech)
-        turn.session["offer"] = {"kind": "product", "product": tip.id}
-        return ask(speech, f"Would you like my {tip.name.get(turn.locale)} tip?",
-                   f"Shall I give you my {tip.name.get(turn.locale)} tip? Yes or no?")
+            reply = self.take_care(turn, speech)
+        else:
+            turn.session["offer"] = {"kind": "product", "product": tip.id}
+            reply = ask(speech, f"Would you like my {tip.name.get(turn.locale)} tip?",
+                        f"Shall I give you my {tip.name.get(turn.locale)} tip? Yes or no?")
+        reply.screen = Screen("red-flag", lines=self.red_flag_lines(turn))
+        return reply
+
+    def red_flag_lines(self, turn: Turn) -> tuple[str, ...]:
+        """What the red-flag screen shows: large and plain, the same advice as spoken."""
+        who = PROFESSIONAL.get(turn.locale, PROFESSIONAL["en-US"])
+        return ("Stop for today.", "No stretching, rolling or running on it.",
+                f"Have it checked by {who}.")
 
     def recent_red_flag(self, turn: Turn, speech: Speech) -> bool:
         """Remind a user who reported a red flag in the last fortnight to go carefully."""

@@ -116,6 +116,7 @@ def build_step(data: dict) -> Step:
     return Step(
         title=_text(data["title"]),
         instruction=_text(data["instruction"]),
+        card=_text(data.get("card")),
         kind=data["kind"],
         sides=data.get("sides", "one"),
         seconds=seconds,

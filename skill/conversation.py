@@ -17,7 +17,7 @@ from skill.catalog import Catalog
 from skill.engine import Player, Routine, Segment
 from skill.speech import Speech, number, render_segment, seconds_phrase, spoken_list
 from skill.triage import Advice, Profile
-from skill.turn import Reply, RoutineEvent, Turn, ask
+from skill.turn import Reply, RoutineEvent, Screen, Turn, ask
 
 log = logging.getLogger(__name__)
 
@@ -82,12 +82,31 @@ class Coach(AdviceTurns):
 
     def menu(self, speech: Speech) -> Reply:
         """Ask what the user wants, with a reprompt that lists the options."""
-        return ask(
+        reply = ask(
             speech,
             self.menu_question(),
             "You can tell me how your hamstrings feel, like tight or sore, "
             "or say list routines. What would you like?",
         )
+        reply.screen = Screen("menu")
+        return reply
+
+    def screen(self, turn: Turn) -> Screen:
+        """What a screen shows after a turn that did not choose: the red flag while it
+        stands, the step in progress (without its clock), else the menu."""
+        if self.red_flagged(turn):
+            return Screen("red-flag", lines=self.red_flag_lines(turn))
+        player = self.player(turn)
+        if player:
+            return Screen("step", player.routine, player.segment)
+        return Screen("menu")
+
+    def ticking(self, turn: Turn) -> bool:
+        """Whether holds play over a ticking clock (the default) or as speech and cues
+        alone; the saved preference is read once a session."""
+        if "ticking" not in turn.session:
+            turn.session["ticking"] = bool(turn.saved.get("prefs", {}).get("ticking", True))
+        return bool(turn.session["ticking"])
 
     def where(self, player: Player) -> str:
         """'step 3 of 7 of the after-run stretches'."""
@@ -110,15 +129,21 @@ class Coach(AdviceTurns):
             self.keep(turn, player)
             turn.session["offer"] = {"kind": "begin"}
             turn.session.pop("heard_by", None)
-            return ask(speech, "Say next when you're in position.",
-                       "Say next when you're ready to begin, or stop to finish.")
+            reply = ask(speech, "Say next when you're in position.",
+                        "Say next when you're ready to begin, or stop to finish.")
+            reply.screen = Screen("overview", player.routine)
+            return reply
+        first = player.segment
         for segment in player.play(measure, TURN_BUDGET - speech.seconds):
             if segment not in rendered:
                 measure(segment)
             speech.extend(rendered[segment])
         self.keep(turn, player)
         if player.at_end:
-            return self.finish(turn, player, speech)
+            reply = self.finish(turn, player, speech)
+            if speech.holds:  # the last hold is still to run: show its clock, not the end
+                reply.screen = Screen("step", player.routine, first)
+            return reply
         following = player.routine.segments()[player.position + 1]
         if following.step == player.segment.step:
             if following.part:
@@ -131,6 +156,8 @@ class Coach(AdviceTurns):
             question = "Say next when you're ready, or repeat to do it again."
         reply = ask(speech, question,
                     "Say next to go on, repeat to do that again, or pause to take a break.")
+        reply.screen = Screen("step", player.routine, first)
+        reply.ticking = self.ticking(turn)
         # When this turn's speech will have been heard to the end (a little early, since the
         # estimate can run long): a user who leaves after that has done this segment.
         heard_by = datetime.now(UTC) + timedelta(seconds=HEARD * speech.seconds)
@@ -165,7 +192,8 @@ class Coach(AdviceTurns):
         self.notify(RoutineEvent("completed", player.routine.id))
         speech.say(f"That's the end of the {self.name(player.routine, turn)}. Nicely done. "
                    "Drink some water, and come back any time.")
-        return Reply(speech, card=("Routine finished", self.name(player.routine, turn)))
+        return Reply(speech, card=("Routine finished", self.name(player.routine, turn)),
+                     screen=Screen("end", player.routine), ticking=self.ticking(turn))
 
     def begin(self, turn: Turn, routine: Routine, intro: Speech | None = None) -> Reply:
         """Start ``routine`` from the top."""
@@ -356,6 +384,18 @@ class Coach(AdviceTurns):
             f"You're on step {progress.step} of {progress.steps}, about "
             f"{seconds_phrase(progress.minutes_left * 60)} left.")
         return ask(speech, "Say next when you're ready.",
+                   "Say next to go on, or pause to take a break.")
+
+    def set_ticking(self, turn: Turn, ticking: bool) -> Reply:
+        """Choose between holds over a ticking clock and holds with spoken cues alone;
+        remembered across sessions."""
+        turn.saved.setdefault("prefs", {})["ticking"] = ticking
+        turn.session["ticking"] = ticking
+        said = ("Okay, you'll hear a clock ticking through each hold." if ticking
+                else "Okay, no ticking: I'll just talk you through each hold.")
+        if self.player(turn) is None:
+            return self.menu(Speech().say(said))
+        return ask(Speech().say(said), "Say next when you're ready.",
                    "Say next to go on, or pause to take a break.")
 
     def set_continuous(self, turn: Turn, continuous: bool) -> Reply:

@@ -80,6 +80,7 @@ class Step:
     equipment: tuple[str, ...] = ()
     easier: Text | None = None  # the same step made easier, offered on "too hard"
     harder: Text | None = None  # and made harder, offered on "too easy"
+    card: Text = Text("")  # a short line a screen shows instead of the instruction
 
     @property
     def side_names(self) -> tuple[str | None, ...]:

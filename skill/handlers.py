@@ -32,9 +32,16 @@ from ask_sdk_model.canfulfill import (
     CanFulfillSlotValues,
     CanUnderstandSlotValues,
 )
+from ask_sdk_model.interfaces.alexa.presentation.apl import (
+    RenderDocumentDirective as RenderScreen,
+)
+from ask_sdk_model.interfaces.alexa.presentation.apla import (
+    RenderDocumentDirective as RenderAudio,
+)
 from ask_sdk_model.slu.entityresolution import StatusCode
 from ask_sdk_model.ui import SimpleCard
 
+from skill import presentation
 from skill.conversation import Coach
 from skill.saved import Saved
 from skill.speech import Speech, heard
@@ -47,6 +54,21 @@ log = logging.getLogger(__name__)
 turn_error: ContextVar[BaseException | None] = ContextVar("turn_error", default=None)
 
 Action = Callable[[Coach, Turn, HandlerInput], Reply]
+USER_EVENT = "Alexa.Presentation.APL.UserEvent"
+# Screens that stay up when the turn ends the session. On a device with a screen, a response
+# that leaves shouldEndSession unset keeps the session open for about 30 seconds with the
+# microphone closed: the card stays in view and its buttons still work, and the user can only
+# speak again with the wake word. Every other turn keeps Alexa's voice rules as they are:
+# shouldEndSession false with a reprompt when a question is asked, true otherwise.
+LINGERING_SCREENS = {"end", "red-flag"}
+
+
+def touched(handler_input: HandlerInput) -> list:
+    """The arguments of a touch on the screen (``SendEvent``): an intent name, its slots."""
+    request = handler_input.request_envelope.request
+    if getattr(request, "object_type", None) != USER_EVENT:
+        return []
+    return list(getattr(request, "arguments", None) or [])
 
 
 # Request types Alexa takes no speech in reply to (besides any request without a session).
@@ -67,7 +89,9 @@ def resolved(handler_input: HandlerInput, name: str) -> tuple[str | None, bool]:
     intent = getattr(handler_input.request_envelope.request, "intent", None)
     found = (intent.slots or {}).get(name) if intent else None
     if found is None:
-        return None, False
+        touch = touched(handler_input)
+        slots = touch[1] if len(touch) > 1 and isinstance(touch[1], dict) else {}
+        return (heard(str(slots[name])) or None, False) if slots.get(name) else (None, False)
     resolutions = getattr(found.resolutions, "resolutions_per_authority", None) or []
     for resolution in resolutions:
         if resolution.status and resolution.status.code == StatusCode.ER_SUCCESS_MATCH \
@@ -98,22 +122,65 @@ class CoachHandler(AbstractRequestHandler):
         return self.matches(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        reply = self.action(self.coach, turn_of(handler_input), handler_input)
+        turn = turn_of(handler_input)
+        reply = self.action(self.coach, turn, handler_input)
+        if reply.screen is None and supports(handler_input, "Alexa.Presentation.APL"):
+            reply.screen = self.coach.screen(turn)
         return respond(handler_input, reply)
 
 
+def supports(handler_input: HandlerInput, interface: str) -> bool:
+    """Whether the device lists ``interface`` in its supportedInterfaces (kept by the
+    envelope reader under its JSON name when the SDK's model does not declare it)."""
+    device = handler_input.request_envelope.context.system.device
+    interfaces = getattr(device, "supported_interfaces", None)
+    if interfaces is None:
+        return False
+    if interface == "Alexa.Presentation.APL":
+        return getattr(interfaces, "alexa_presentation_apl", None) is not None
+    return getattr(interfaces, interface, None) is not None
+
+
+def viewport(handler_input: HandlerInput) -> dict:
+    """``context.Viewport`` as the plain fields the screens are laid out by."""
+    state = getattr(handler_input.request_envelope.context, "viewport", None)
+    if state is None:
+        return {}
+    return {"shape": getattr(state.shape, "value", state.shape),
+            "mode": getattr(state.mode, "value", state.mode),
+            "pixelWidth": state.pixel_width, "pixelHeight": state.pixel_height,
+            "dpi": state.dpi}
+
+
 def respond(handler_input: HandlerInput, reply: Reply) -> Response:
-    """Turn a ``Reply`` into the Alexa response; remember the question for "repeat"."""
+    """Turn a ``Reply`` into the Alexa response; remember the question for "repeat".
+
+    A device with a screen also gets the turn's card; a hold plays over a ticking clock
+    (APL for Audio) where the device lists it and the user wants it, and as SSML otherwise.
+    Either way the words, the reprompt and the session are the same as on any Echo."""
     builder = handler_input.response_builder
     if not can_speak(handler_input):
         return builder.response
-    builder.speak(reply.speech.ssml())
+    locale = getattr(handler_input.request_envelope.request, "locale", None) or "en-US"
+    sound = presentation.render_audio(reply) if reply.ticking and supports(
+        handler_input, "Alexa.Presentation.APLA") else None
+    if sound:
+        builder.add_directive(RenderAudio(token=sound["token"], document=sound["document"],
+                                          datasources=sound["datasources"]))
+    else:
+        builder.speak(reply.speech.ssml())
     if reply.reprompt:
         builder.ask(Speech().say(reply.reprompt).ssml())
         handler_input.attributes_manager.session_attributes["question"] = reply.reprompt
     if reply.card:
         builder.set_card(SimpleCard(title=reply.card[0], content=reply.card[1]))
-    builder.set_should_end_session(reply.ends_session)
+    screen = reply.screen is not None and supports(handler_input, "Alexa.Presentation.APL")
+    if screen:
+        card = presentation.render_screen(reply, locale, viewport(handler_input))
+        builder.add_directive(RenderScreen(token=card["token"], document=card["document"],
+                                           datasources=card["datasources"]))
+    if not (screen and reply.ends_session and reply.screen.kind in LINGERING_SCREENS):
+        builder.set_should_end_session(reply.ends_session)
     return builder.response
 
 
@@ -260,8 +327,14 @@ class ErrorHandler(AbstractExceptionHandler):
 
 
 def intent(name: str) -> Callable[[HandlerInput], bool]:
-    """Match an intent by name; the name stays readable for ``handled_intents``."""
-    matches = is_intent_name(name)
+    """Match an intent by name, spoken or touched on a screen (a button's ``SendEvent``
+    names the intent it stands for); the name stays readable for ``handled_intents``."""
+    spoken = is_intent_name(name)
+
+    def matches(handler_input: HandlerInput) -> bool:
+        touch = touched(handler_input)
+        return spoken(handler_input) or bool(touch) and touch[0] == name
+
     matches.intent_name = name
     return matches
 
@@ -294,7 +367,10 @@ def routes() -> list[tuple[Callable[[HandlerInput], bool], Action]]:
         (intent("AMAZON.StopIntent"), lambda c, t, h: c.stop(t)),
         (intent("AMAZON.CancelIntent"), lambda c, t, h: c.stop(t)),
         (intent("AMAZON.NavigateHomeIntent"), lambda c, t, h: c.stop(t)),
+        (intent("TickingOnIntent"), lambda c, t, h: c.set_ticking(t, True)),
+        (intent("TickingOffIntent"), lambda c, t, h: c.set_ticking(t, False)),
         (intent("AMAZON.FallbackIntent"), lambda c, t, h: c.fallback(t)),
+        (is_request_type(USER_EVENT), lambda c, t, h: c.fallback(t)),  # a touch we don't know
     ]
 
 

@@ -118,6 +118,21 @@ SAMPLES: dict[str, tuple[str, ...]] = {
         "wait for me (between steps|)",
         "(let me say next|step mode|don't keep going)",
     ),
+    "TickingOnIntent": (
+        "turn (the|) ticking (back|) on",
+        "(put|switch) (the|) ticking (back|) on",
+        "(I want|give me|play) the ticking (clock|sound|)",
+        "(tick|ticking) on",
+        "(play|use) (a|the) (ticking|) clock (during|in) (the|) holds",
+    ),
+    "TickingOffIntent": (
+        "turn (the|) ticking off",
+        "(switch|turn) off the ticking (clock|sound|)",
+        "(stop|mute|silence|no) (the|) ticking (clock|sound|) (please|)",
+        "(tick|ticking) off",
+        "I don't (want|like) the ticking",
+        "(no|without the) clock (during|in) (the|) holds",
+    ),
     "ReportSymptomIntent": (
         "{symptom}",
         "{symptom} {timing}",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import Literal, NamedTuple
 from xml.sax.saxutils import escape
 
 from skill.engine import Routine, Segment, Step, speech_seconds
@@ -33,25 +34,58 @@ NUMBER_WORDS = (
 ).split()
 
 
+class Part(NamedTuple):
+    """One piece of a turn's timeline: words, a cue said during a hold, or silence."""
+
+    kind: Literal["words", "cue", "silence"]
+    seconds: float
+    text: str = ""
+
+
+class Hold(NamedTuple):
+    """A timed hold in a turn: its clock starts ``start`` seconds into the speech (when
+    "starting now" has been said) and runs ``seconds``; ``left`` is the time left of the
+    whole hold when this part of it starts (a long hold is played in parts)."""
+
+    start: float
+    seconds: float
+    left: float
+
+
 class Speech:
-    """SSML being built, with a running estimate of how long it takes to say."""
+    """SSML being built, with a running estimate of how long it takes to say, and the same
+    speech as a timeline of parts and holds, which screens and audio documents are built
+    from (never from the SSML)."""
 
     def __init__(self) -> None:
         self.parts: list[str] = []
         self.seconds = 0.0
+        self.timeline: list[Part] = []
+        self.holds: list[Hold] = []
 
-    def say(self, text: str) -> Speech:
-        """Add a sentence (escaped; characters SSML can't hold are left out)."""
+    def say(self, text: str, kind: Literal["words", "cue"] = "words") -> Speech:
+        """Add a sentence (escaped; characters SSML can't hold are left out); ``kind="cue"``
+        for what is said during a hold."""
         text = NOT_XML.sub("", text).strip()
         if text:
             self.parts.append(escape(text))
-            self.seconds += speech_seconds(text)
+            seconds = speech_seconds(text)
+            self.timeline.append(Part(kind, seconds, text))
+            self.seconds += seconds
+        return self
+
+    def hold(self, seconds: float, left: float | None = None) -> Speech:
+        """Mark that a hold of ``seconds`` starts here (the clock a screen shows)."""
+        self.holds.append(Hold(self.seconds, float(seconds),
+                               float(seconds if left is None else left)))
         return self
 
     def pause(self, seconds: float) -> Speech:
         """Add silence as breaks of at most ten seconds each."""
         millis = int(max(0.0, seconds) * 10 + 0.5) * 100
         self.seconds += millis / 1000
+        if millis:
+            self.timeline.append(Part("silence", millis / 1000))
         while millis > 0:
             chunk = min(millis, int(MAX_BREAK * 1000))
             self.parts.append(f'<break time="{chunk}ms"/>' if chunk % 1000 else
@@ -62,6 +96,8 @@ class Speech:
     def extend(self, other: Speech) -> Speech:
         """Append another piece of speech."""
         self.parts.extend(other.parts)
+        self.timeline.extend(other.timeline)
+        self.holds.extend(hold._replace(start=hold.start + self.seconds) for hold in other.holds)
         self.seconds += other.seconds
         return self
 
@@ -135,7 +171,7 @@ def _timed(step: Step, start: float, end: float, locale: str) -> Speech:
     for at, text in hold_cues(step, locale):
         if start <= at < end and at >= now:
             speech.pause(at - now)
-            speech.say(text)
+            speech.say(text, kind="cue")
             now = at + speech_seconds(text)
     speech.pause(max(0.0, end - now))
     return speech
@@ -174,6 +210,7 @@ def render_segment(routine: Routine, segment: Segment, locale: str = "en-US") ->
             speech.say(f"{TIMED_KINDS[step.kind]} {seconds_phrase(step.seconds)}, starting now.")
         else:
             speech.say("Keep going.")
+        speech.hold(end - start, step.seconds - start)
         speech.extend(_timed(step, start, end, locale))
         speech.say("And relax." if last_part else "Stay with it.")
     elif step.kind == "reps":

@@ -21,10 +21,35 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from skill.ssml import check, limit_problems
+from skill.presentation import audio_timeline
+from skill.ssml import check, limit_problems, timeline
 
 SKILL_ID = "amzn1.ask.skill.local"
 USER_ID = "amzn1.ask.account.local"
+APL = {"Alexa.Presentation.APL": {"runtime": {"maxVersion": "2023.2"}}}
+APLA = {"Alexa.Presentation.APLA": {"runtime": {"maxVersion": "0.91"}}}
+# Devices as their envelopes describe them: what they support and their screen (a
+# context.Viewport; the pixel sizes are those of the device each name stands for).
+DEVICES: dict[str, dict] = {
+    "echo": {"interfaces": {}},
+    "echo-show": {"interfaces": {**APL, **APLA}, "viewport": {
+        "shape": "RECTANGLE", "mode": "HUB", "pixelWidth": 1280, "pixelHeight": 800,
+        "dpi": 160}},
+    "echo-show-5": {"interfaces": {**APL, **APLA}, "viewport": {
+        "shape": "RECTANGLE", "mode": "HUB", "pixelWidth": 960, "pixelHeight": 480,
+        "dpi": 160}},
+    "echo-show-15": {"interfaces": {**APL, **APLA}, "viewport": {
+        "shape": "RECTANGLE", "mode": "HUB", "pixelWidth": 1920, "pixelHeight": 1080,
+        "dpi": 160}},
+    "round-hub": {"interfaces": {**APL, **APLA}, "viewport": {
+        "shape": "ROUND", "mode": "HUB", "pixelWidth": 480, "pixelHeight": 480, "dpi": 160}},
+    "tv": {"interfaces": {**APL}, "viewport": {
+        "shape": "RECTANGLE", "mode": "TV", "pixelWidth": 1920, "pixelHeight": 1080,
+        "dpi": 320}},
+    "echo-show-apl-only": {"interfaces": {**APL}, "viewport": {
+        "shape": "RECTANGLE", "mode": "HUB", "pixelWidth": 1280, "pixelHeight": 800,
+        "dpi": 160}},
+}
 
 
 def iso_timestamp(when: datetime) -> str:
@@ -44,14 +69,21 @@ def envelope(
     new_session: bool = True,
     attributes: dict | None = None,
     locale: str = "en-US",
+    device: str = "echo",
 ) -> dict:
     """A realistic Alexa request envelope; ``request`` defaults to a LaunchRequest.
 
     Fields missing from ``request`` (``type``, ``requestId``, ``timestamp``, ``locale``) are
-    filled in; ``timestamp`` defaults to now.
+    filled in; ``timestamp`` defaults to now. ``device`` is one of ``DEVICES``: what it
+    supports and, for a screen, its ``context.Viewport``.
     """
     application = {"applicationId": skill_id}
     user = {"userId": user_id}
+    kind = DEVICES[device]
+    screen = {"Viewport": {**kind["viewport"], "touch": ["SINGLE"], "keyboard": [],
+                           "currentPixelWidth": kind["viewport"]["pixelWidth"],
+                           "currentPixelHeight": kind["viewport"]["pixelHeight"]}} \
+        if "viewport" in kind else {}
     return {
         "version": "1.0",
         "session": {
@@ -65,10 +97,12 @@ def envelope(
             "System": {
                 "application": application,
                 "user": user,
-                "device": {"deviceId": "amzn1.ask.device.local", "supportedInterfaces": {}},
+                "device": {"deviceId": "amzn1.ask.device.local",
+                           "supportedInterfaces": dict(kind["interfaces"])},
                 "apiEndpoint": "https://api.amazonalexa.com",
                 "apiAccessToken": "local-api-access-token",
             },
+            **screen,
         },
         "request": {
             "type": "LaunchRequest",
@@ -87,6 +121,13 @@ def intent_request(name: str, slots: dict[str, str | dict] | None = None) -> dic
         "slots": {slot: value if isinstance(value, dict) else
                   {"name": slot, "value": value, "confirmationStatus": "NONE"}
                   for slot, value in (slots or {}).items()}}}
+
+
+def user_event(intent: str, **slots: str) -> dict:
+    """A touch on a screen's button: the ``SendEvent`` arguments the skill's cards send."""
+    return {"type": "Alexa.Presentation.APL.UserEvent", "token": "hamstring-coach",
+            "arguments": [intent, slots], "source": {"type": "TouchWrapper",
+                                                     "handler": "Press", "id": ""}}
 
 
 def voice_problems(response: dict) -> list[str]:
@@ -119,11 +160,36 @@ class Answer:
     card: dict | None = None
     attributes: dict = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    directives: list[dict] = field(default_factory=list)
+
+    def directive(self, kind: str) -> dict | None:
+        """The directive of type ``kind`` (like ``Alexa.Presentation.APL.RenderDocument``)."""
+        return next((d for d in self.directives if d.get("type") == kind), None)
+
+    @property
+    def screen(self) -> dict | None:
+        """The APL document the response shows, if any."""
+        return self.directive("Alexa.Presentation.APL.RenderDocument")
+
+    @property
+    def sound(self) -> dict | None:
+        """The APL for Audio document the response plays instead of its speech, if any."""
+        return self.directive("Alexa.Presentation.APLA.RenderDocument")
 
     @property
     def text(self) -> str:
-        """The speech without tags."""
+        """The speech without tags (the words of the audio document where it has one)."""
+        if not self.ssml and self.sound:
+            return " ".join(text for kind, _, text in self.heard() if kind == "say")
         return " ".join(re.sub(r"<[^>]+>", " ", self.ssml).split())
+
+    def heard(self) -> list[tuple[str, float, str]]:
+        """What the user hears, in order: ``("say", seconds, text)``, ``("pause", ...)``,
+        and, from an audio document, ``("tick", ...)`` (silence under the ticking clock)
+        and ``("sound", ...)``."""
+        if self.sound:
+            return audio_timeline(self.sound["document"], self.sound["datasources"])
+        return timeline(self.ssml) if self.ssml else []
 
 
 class Device(ABC):
@@ -131,8 +197,9 @@ class Device(ABC):
     sessions. Subclasses say how a request body travels (``post``)."""
 
     def __init__(self, user_id: str = USER_ID, locale: str = "en-US",
-                 skill_id: str = SKILL_ID) -> None:
+                 skill_id: str = SKILL_ID, device: str = "echo") -> None:
         self.user_id, self.locale, self.skill_id = user_id, locale, skill_id
+        self.device = device
         self.session_id: str | None = None
         self.attributes: dict = {}
 
@@ -148,7 +215,7 @@ class Device(ABC):
             self.attributes = {}
         return envelope(request, skill_id=self.skill_id, user_id=self.user_id,
                         session_id=self.session_id, new_session=new,
-                        attributes=self.attributes, locale=self.locale)
+                        attributes=self.attributes, locale=self.locale, device=self.device)
 
     def send(self, request: dict) -> Answer:
         """Send one request and unpack the answer, with any voice-rule problems."""
@@ -163,6 +230,7 @@ class Device(ABC):
             "ssml", "")
         answer.ends = response.get("shouldEndSession", True) is not False
         answer.card = response.get("card")
+        answer.directives = response.get("directives") or []
         answer.attributes = data.get("sessionAttributes") or {}
         if answer.ends or request["type"] == "SessionEndedRequest":
             self.session_id, self.attributes = None, {}
@@ -178,6 +246,10 @@ class Device(ABC):
     def say(self, intent: str, **slots: str | dict) -> Answer:
         """An intent with slot values, in the current session or a new one."""
         return self.send(intent_request(intent, slots))
+
+    def touch(self, intent: str, **slots: str) -> Answer:
+        """Press a button on the screen that stands for ``intent``."""
+        return self.send(user_event(intent, **slots))
 
     def end(self, reason: str = "EXCEEDED_MAX_REPROMPTS") -> Answer:
         """The session ends without the user (timeout, "exit")."""

@@ -9,26 +9,44 @@ ends it, so the microphone is never left open without a question.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
+from skill.engine import Routine, Segment
 from skill.saved import Saved
 from skill.speech import Speech
 
 # The session attributes the coach reads, and the JSON type each must have. Alexa hands
 # back what the skill sent, but a caller that skips verification can send anything.
 SESSION_SHAPES: dict[str, type] = {"player": dict, "offer": dict, "profile": dict,
-                                   "question": str, "heard_by": str}
+                                   "question": str, "heard_by": str, "ticking": bool}
 # What the skill itself ever puts there is far smaller: a few hundred bytes, four levels.
 SESSION_LIMITS = {"bytes": 6000, "depth": 8, "string": 1000}
+
+ScreenKind = Literal["menu", "overview", "step", "red-flag", "end"]
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What a device with a screen shows for a turn: a kind of card and what it is about.
+    ``lines`` are short sentences the card shows as they are (the red flag's advice)."""
+
+    kind: ScreenKind
+    routine: Routine | None = None
+    segment: Segment | None = None
+    lines: tuple[str, ...] = ()
 
 
 @dataclass
 class Reply:
-    """What to say; ``reprompt`` set means the session stays open for an answer."""
+    """What to say; ``reprompt`` set means the session stays open for an answer.
+    ``screen`` is what a screen shows; ``ticking`` asks for holds played over a ticking
+    bed where the device can (the user's preference)."""
 
     speech: Speech
     reprompt: str | None = None
     card: tuple[str, str] | None = None
+    screen: Screen | None = None
+    ticking: bool = False
 
     @property
     def ends_session(self) -> bool:

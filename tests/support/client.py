@@ -77,8 +77,9 @@ class SkillClient(HttpDevice):
     """A device talking over real HTTP with signed requests."""
 
     def __init__(self, url: str, chain: AlexaTestChain, user_id: str = "amzn1.ask.account.test",
-                 locale: str = "en-US", skill_id: str = SKILL_ID) -> None:
-        super().__init__(url + "/alexa", user_id=user_id, locale=locale, skill_id=skill_id)
+                 locale: str = "en-US", skill_id: str = SKILL_ID, device: str = "echo") -> None:
+        super().__init__(url + "/alexa", user_id=user_id, locale=locale, skill_id=skill_id,
+                         device=device)
         self.chain = chain
 
     def headers(self, body: bytes) -> dict[str, str]:
