@@ -26,7 +26,7 @@ APL_TOKEN = "hamstring-coach"
 TICKING_BED = "soundbank://soundlibrary/clocks/ticks/ticks_01"
 END_SOUND = "soundbank://soundlibrary/ui/gameshow/amzn_ui_sfx_gameshow_positive_response_01"
 BED_VOLUME = "30%"
-MAX_AUDIO_CLIPS = 5  # Alexa plays at most five audio clips in a response
+MAX_AUDIO_CLIPS = 5  # SSML <audio> tags and APL for Audio clips Alexa plays in one response
 # Sizes in dp by kind of screen, chosen so text reads from two metres: a round small hub
 # (480 dp), landscape hubs (960, 1280, 1920 dp wide) and TV (960 dp seen from a sofa).
 PROFILES: dict[str, dict[str, Any]] = {

@@ -1,7 +1,8 @@
 """Checking SSML against Alexa's rules, and measuring how long it takes to say.
 
 Used by the tests on every response and by the simulator to show pauses.
-``limit_problems`` checks a whole response envelope against Alexa's size limits.
+``limit_problems`` checks a whole response envelope against Alexa's size limits, an APL
+for Audio document's among them.
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from skill.engine import speech_seconds
+from skill.presentation import MAX_AUDIO_CLIPS, audio_clips, audio_timeline
 
 MAX_CHARACTERS = 8000
 MAX_BREAK_SECONDS = 10.0
 MAX_TURN_SECONDS = 90.0
 MAX_RESPONSE_BYTES = 24 * 1024  # the whole response envelope, session attributes included
+MAX_AUDIO_SECONDS = 240.0  # an APL for Audio document, all of it
+APLA = "Alexa.Presentation.APLA.RenderDocument"
 
 ALLOWED_TAGS = {
     "speak", "amazon:domain", "amazon:effect", "amazon:emotion", "audio", "break", "emphasis",
@@ -89,18 +93,44 @@ def check(ssml: str, expects_answer: bool = False) -> list[str]:
 def limit_problems(envelope: dict[str, Any]) -> list[str]:
     """Alexa's size limits broken by a whole response envelope (as JSON data): at most
     ``MAX_RESPONSE_BYTES`` written compactly, fewer than ``MAX_CHARACTERS`` of SSML in
-    the speech and in the reprompt."""
+    the speech and in the reprompt, at most ``MAX_AUDIO_CLIPS`` audio clips in all, and an
+    audio document within ``audio_problems``."""
     problems = []
     size = len(json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode())
     if size > MAX_RESPONSE_BYTES:
         problems.append(f"response is {size} bytes; Alexa takes at most {MAX_RESPONSE_BYTES}")
     response = envelope.get("response") or {}
+    clips = 0
     for name, speech in (("speech", response.get("outputSpeech")),
                          ("reprompt", (response.get("reprompt") or {}).get("outputSpeech"))):
         ssml = (speech or {}).get("ssml") or ""
         if len(ssml) >= MAX_CHARACTERS:
             problems.append(f"{name} has {len(ssml)} characters of SSML; Alexa takes fewer "
                             f"than {MAX_CHARACTERS}")
+        clips += ssml.count("<audio")
+    for directive in response.get("directives") or ():
+        if directive.get("type") == APLA:
+            problems += audio_problems(directive, response.get("shouldEndSession") is False)
+            clips += audio_clips(directive["document"], directive.get("datasources") or {})
+    if clips > MAX_AUDIO_CLIPS:
+        problems.append(f"{clips} audio clips; Alexa plays at most {MAX_AUDIO_CLIPS}")
+    return problems
+
+
+def audio_problems(directive: dict, expects_answer: bool) -> list[str]:
+    """An APL for Audio document's limits: at most 240 s in all, about 90 s of it when the
+    skill waits for an answer (as with SSML), and no unreadable parts."""
+    try:
+        pieces = audio_timeline(directive["document"], directive.get("datasources") or {})
+    except (KeyError, TypeError, ValueError) as error:
+        return [f"the audio document cannot be read: {error}"]
+    seconds = sum(piece[1] for piece in pieces)
+    problems = []
+    if seconds > MAX_AUDIO_SECONDS:
+        problems.append(f"about {seconds:.0f}s of audio; Alexa plays at most "
+                        f"{MAX_AUDIO_SECONDS:.0f}s")
+    elif expects_answer and seconds > MAX_TURN_SECONDS:
+        problems.append(f"about {seconds:.0f}s of audio in a turn that expects an answer")
     return problems
 
 

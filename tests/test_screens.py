@@ -263,3 +263,31 @@ def test_the_skill_manifest_declares_every_screen_the_cards_are_laid_out_for(kin
                and v["minHeight"] <= height <= v["maxHeight"]
                for v in apl["supportedViewports"]), kind
     assert presentation.profile(viewport) == kind
+
+
+def test_the_limits_checker_reads_audio_documents():
+    from skill.speech import Speech
+    from skill.ssml import limit_problems
+    from skill.turn import Reply
+
+    def response(speech: Speech, expects_answer: bool = True) -> dict:
+        sound = presentation.render_audio(Reply(speech))
+        return {"version": "1.0", "response": {"directives": [sound],
+                                               "shouldEndSession": not expects_answer}}
+
+    hold = Speech().say("Hold for a while, starting now.").hold(50).pause(50).say("And relax.")
+    assert limit_problems(response(hold)) == []
+    def long() -> Speech:
+        return Speech().say("Hold, starting now.").hold(100).pause(100).say("Stay with it.")
+
+    assert limit_problems(response(long())) == [
+        "about 103s of audio in a turn that expects an answer"]
+    assert limit_problems(response(long(), False)) == []
+    longer = Speech().say("Hold, starting now.").hold(120).pause(120).say("Keep going.")
+    longer.say("Now again, starting now.").hold(120).pause(120).say("And relax.")
+    assert limit_problems(response(longer, False)) == ["about 246s of audio; Alexa plays at "
+                                                       "most 240s"]
+    clips = response(hold)
+    clips["response"]["outputSpeech"] = {
+        "type": "SSML", "ssml": "<speak>" + '<audio src="soundbank://x"/>' * 4 + "</speak>"}
+    assert limit_problems(clips) == ["6 audio clips; Alexa plays at most 5"]
