@@ -62,8 +62,9 @@ class AdviceTurns:
         earlier = {r["day"] for r in reports
                    if r["symptom"] == symptom and r["day"] != today.isoformat()}
         if not any(r["symptom"] == symptom and r["day"] == today.isoformat() for r in reports):
-            reports.append({"symptom": symptom, "day": today.isoformat()})
-        turn.saved["reports"] = reports[-HISTORY_LENGTH:]
+            # An append: a report another session makes at the same moment is kept too.
+            turn.saved.append("reports", {"symptom": symptom, "day": today.isoformat()},
+                              keep=HISTORY_LENGTH)
         return len(earlier) >= 2
 
     def triage(self, turn: Turn, profile: Profile) -> Reply:

@@ -184,10 +184,9 @@ class Coach(AdviceTurns):
     def finish(self, turn: Turn, player: Player, speech: Speech) -> Reply:
         """Close the routine, remember it in the history, and end the session."""
         player.done = True
-        history = turn.saved.setdefault("history", [])
-        history.append({"routine": player.routine.id,
-                        "finished": datetime.now(UTC).isoformat(timespec="seconds")})
-        del history[:-HISTORY_LENGTH]
+        turn.saved.append("history", {"routine": player.routine.id,
+                                      "finished": datetime.now(UTC).isoformat(timespec="seconds")},
+                          keep=HISTORY_LENGTH)
         self.keep(turn, None)
         self.notify(RoutineEvent("completed", player.routine.id))
         speech.say(f"That's the end of the {self.name(player.routine, turn)}. Nicely done. "

@@ -294,13 +294,14 @@ class SaveTurn(AbstractResponseInterceptor):
         if self.store is None or turn is None:
             return
         changes, removed = turn.saved.changes()
-        if not changes and not removed:
+        appends = turn.saved.appends()
+        if not changes and not removed and not appends:
             return
         if turn.saved.read_failed:  # a visit count of 1, say, worked out from nothing
             log.error("not saving attributes: they could not be read this turn")
             return
         try:
-            update(self.store, handler_input.request_envelope, changes, removed)
+            update(self.store, handler_input.request_envelope, changes, removed, appends)
         except Exception:  # noqa: BLE001 - the answer still goes out
             log.exception("could not save attributes")
 

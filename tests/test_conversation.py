@@ -197,7 +197,7 @@ class BrokenStore(SqliteStore):
     def save_attributes(self, request_envelope, attributes):
         raise sqlite3.OperationalError("disk I/O error")
 
-    def update_attributes(self, request_envelope, changes, removed=()):
+    def update_attributes(self, request_envelope, changes, removed=(), appends=None):
         raise sqlite3.OperationalError("disk I/O error")
 
 
@@ -275,11 +275,11 @@ class FlakyStore(SqliteStore):
 
     failures = 0
 
-    def update_attributes(self, request_envelope, changes, removed=()):
+    def update_attributes(self, request_envelope, changes, removed=(), appends=None):
         if self.failures:
             self.failures -= 1
             raise sqlite3.OperationalError("disk I/O error")
-        super().update_attributes(request_envelope, changes, removed)
+        super().update_attributes(request_envelope, changes, removed, appends)
 
 
 def test_a_position_whose_save_failed_is_saved_when_the_session_ends(tmp_path, chain):

@@ -49,3 +49,37 @@ def test_a_dict_is_taken_as_loaded():
     saved["visits"] = 2
     assert saved.changes() == ({"visits": 2}, set())
     assert repr(Saved(Reads({}))) == "Saved(<not read>)"
+
+
+def test_an_append_reads_nothing_and_is_written_as_an_append():
+    load = Reads({"history": [1, 2, 3]})
+    saved = Saved(load)
+    saved.append("history", 4, keep=3)
+    saved.append("history", 5, keep=3)
+    assert load.calls == 0
+    assert saved.changes() == ({}, set())
+    assert saved.appends() == {"history": ([4, 5], 3)}
+
+
+def test_an_append_after_a_read_shows_in_the_list_and_is_still_an_append():
+    saved = Saved(Reads({"history": [1, 2, 3], "visits": 1}))
+    assert saved["visits"] == 1
+    saved.append("history", 4, keep=3)
+    saved.append("new", "a", keep=5)
+    assert saved["history"] == [2, 3, 4] and saved["new"] == ["a"]
+    assert saved.changes() == ({}, set())
+    assert saved.appends() == {"history": ([4], 3), "new": (["a"], 5)}
+
+
+def test_a_read_after_an_append_sees_it():
+    saved = Saved(Reads({"history": [1]}))
+    saved.append("history", 2, keep=10)
+    assert saved["history"] == [1, 2]
+    assert saved.changes() == ({}, set()) and saved.appends() == {"history": ([2], 10)}
+
+
+def test_a_list_also_replaced_is_written_whole():
+    saved = Saved(Reads({"history": [1]}))
+    saved["history"] = [9]
+    saved.append("history", 2, keep=10)
+    assert saved.changes() == ({"history": [9, 2]}, set()) and saved.appends() == {}

@@ -9,6 +9,9 @@ from typing import Any, Protocol
 from ask_sdk_core.exceptions import PersistenceException
 from ask_sdk_model import RequestEnvelope
 
+# Top-level key -> (items to add to the list there, how many of the list's last to keep).
+Appends = dict[str, tuple[list, int]]
+
 
 def user_id(request_envelope: RequestEnvelope) -> str:
     """The key a user's attributes are stored under."""
@@ -41,9 +44,11 @@ class Store(Protocol):
     def save_attributes(self, request_envelope: RequestEnvelope, attributes: dict) -> None: ...
 
     def update_attributes(self, request_envelope: RequestEnvelope, changes: dict[str, Any],
-                          removed: Iterable[str] = ()) -> None:
-        """Set the top-level keys in ``changes`` and drop those in ``removed``, leaving the
-        user's other keys as they are; a user with no record gets one."""
+                          removed: Iterable[str] = (), appends: Appends | None = None) -> None:
+        """Set the top-level keys in ``changes``, drop those in ``removed`` and add to the
+        lists in ``appends``, leaving the user's other keys as they are; a user with no
+        record gets one. Atomic: an append made by another session at the same moment
+        is kept."""
 
     def delete_attributes(self, request_envelope: RequestEnvelope) -> None: ...
 
@@ -59,15 +64,29 @@ def removals(changes: dict[str, Any], removed: Iterable[str]) -> list[str]:
     return [key for key in removed if key not in changes]
 
 
+def merge(record: dict, changes: dict[str, Any], removed: Iterable[str] = (),
+          appends: Appends | None = None) -> dict:
+    """``record`` with ``changes``, ``removed`` and ``appends`` applied (changed in place)."""
+    for key in removed:
+        record.pop(key, None)
+    record.update(changes)
+    for key, (items, keep) in (appends or {}).items():
+        current = record.get(key)
+        record[key] = [*(current if isinstance(current, list) else []), *items][-keep:]
+    return record
+
+
 def update(store: Any, request_envelope: RequestEnvelope, changes: dict[str, Any],
-           removed: Iterable[str] = ()) -> None:
+           removed: Iterable[str] = (), appends: Appends | None = None) -> None:
     """``store.update_attributes``, or a read, merge and write for an ask-sdk adapter that
-    only has ``get_attributes`` and ``save_attributes``."""
+    only has ``get_attributes`` and ``save_attributes`` (not atomic: another session's
+    write between the two is lost)."""
     if hasattr(store, "update_attributes"):
-        store.update_attributes(request_envelope, changes, removed)
+        if appends:
+            store.update_attributes(request_envelope, changes, removed, appends)
+        else:
+            store.update_attributes(request_envelope, changes, removed)
         return
     attributes = store.get_attributes(request_envelope=request_envelope) or {}
-    for key in removed:
-        attributes.pop(key, None)
-    attributes.update(changes)
-    store.save_attributes(request_envelope=request_envelope, attributes=attributes)
+    store.save_attributes(request_envelope=request_envelope,
+                          attributes=merge(attributes, changes, removed, appends))

@@ -12,6 +12,7 @@ such as ``2.0`` reads back as ``2``: equal, but an ``int``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -26,7 +27,7 @@ from ask_sdk_core.exceptions import PersistenceException
 from ask_sdk_model import RequestEnvelope
 from botocore.config import Config
 
-from skill.stores.common import removals, user_id
+from skill.stores.common import Appends, merge, removals, user_id
 
 T = TypeVar("T")
 LOCAL_REGION = "us-east-1"
@@ -162,11 +163,14 @@ class DynamoStore(AbstractPersistenceAdapter):
             request_envelope=request_envelope, attributes=item))
 
     def update_attributes(self, request_envelope: RequestEnvelope, changes: dict[str, Any],
-                          removed: Iterable[str] = ()) -> None:
-        """Set the keys in ``changes``, drop those in ``removed``, keep the rest: one
-        ``update_item`` on the adapter's item (or a ``put_item`` for a user with none)."""
+                          removed: Iterable[str] = (), appends: Appends | None = None) -> None:
+        """Set the keys in ``changes``, drop those in ``removed``, add to the lists in
+        ``appends`` (``list_append``), keep the rest: one ``update_item`` on the adapter's
+        item (or a ``put_item`` for a user with none). A list grown past what it keeps is
+        trimmed by a second update that only applies while no other append came in."""
         removed = removals(changes, removed)
-        if not changes and not removed:
+        appends = appends or {}
+        if not changes and not removed and not appends:
             return
 
         def write(adapter: Any) -> None:
@@ -178,6 +182,11 @@ class DynamoStore(AbstractPersistenceAdapter):
                 names[f"#s{number}"] = name
                 values[f":s{number}"] = to_dynamo(value)
                 sets.append(f"#a.#s{number} = :s{number}")
+            for number, (name, (items, _)) in enumerate(appends.items()):
+                names[f"#p{number}"] = name
+                values[f":p{number}"], values[":empty"] = to_dynamo(items), []
+                sets.append(f"#a.#p{number} = list_append(if_not_exists(#a.#p{number}, "
+                            f":empty), :p{number})")
             for number, name in enumerate(removed):
                 names[f"#r{number}"] = name
             expression = " ".join(filter(None, [
@@ -187,18 +196,54 @@ class DynamoStore(AbstractPersistenceAdapter):
             failed = table.meta.client.exceptions.ConditionalCheckFailedException
 
             def update() -> None:
-                table.update_item(Key=key, UpdateExpression=expression,
-                                  ConditionExpression="attribute_exists(#a)",
-                                  ExpressionAttributeNames=names,
-                                  **({"ExpressionAttributeValues": values} if values else {}))
+                answer = table.update_item(
+                    Key=key, UpdateExpression=expression,
+                    ConditionExpression="attribute_exists(#a)", ExpressionAttributeNames=names,
+                    ReturnValues="UPDATED_NEW" if appends else "NONE",
+                    **({"ExpressionAttributeValues": values} if values else {}))
+                grown = answer.get("Attributes", {}).get(adapter.attribute_name, {})
+                for name, (_, keep) in appends.items():
+                    trim(name, len(grown.get(name) or ()) - keep)
+
+            def trim(name: str, extra: int) -> None:
+                """Drop the ``extra`` oldest items, unless another append came in since
+                (the session that made it trims the list instead)."""
+                if extra <= 0:
+                    return
+                with contextlib.suppress(failed):
+                    table.update_item(
+                        Key=key, UpdateExpression="REMOVE " + ", ".join(
+                            f"#a.#l[{index}]" for index in range(extra)),
+                        ConditionExpression="size(#a.#l) = :size",
+                        ExpressionAttributeNames={"#a": adapter.attribute_name, "#l": name},
+                        ExpressionAttributeValues={":size": extra + appends[name][1]})
+
+            def make_lists() -> None:
+                """Empty lists for appended keys that hold something else (list_append
+                refuses them), unless another session changed them meanwhile."""
+                for name in appends:
+                    with contextlib.suppress(failed):
+                        table.update_item(
+                            Key=key, UpdateExpression="SET #a.#l = :empty",
+                            ConditionExpression="attribute_exists(#a.#l) AND NOT "
+                                                "attribute_type(#a.#l, :list)",
+                            ExpressionAttributeNames={"#a": adapter.attribute_name, "#l": name},
+                            ExpressionAttributeValues={":empty": [], ":list": "L"})
 
             try:
-                update()
+                try:
+                    update()
+                except table.meta.client.exceptions.ClientError as error:
+                    if not appends or error.response["Error"]["Code"] != "ValidationException":
+                        raise
+                    make_lists()
+                    update()
             except failed:
-                if not changes:
+                if not changes and not appends:
                     return
+                record = to_dynamo(merge(dict(changes), (), (), appends))
                 try:  # no record yet: these keys are the whole of it
-                    table.put_item(Item={**key, adapter.attribute_name: to_dynamo(changes)},
+                    table.put_item(Item={**key, adapter.attribute_name: record},
                                    ConditionExpression="attribute_not_exists(#k)",
                                    ExpressionAttributeNames={"#k": adapter.partition_key_name})
                 except failed:  # another session made the record meanwhile

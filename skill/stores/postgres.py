@@ -22,7 +22,7 @@ from ask_sdk_model import RequestEnvelope
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from skill.stores.common import dump, removals, user_id
+from skill.stores.common import Appends, dump, merge, removals, user_id
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -38,6 +38,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 # (``hamstring_attributes``) and the new one (``EXCLUDED``).
 UPSERT = ("INSERT INTO hamstring_attributes (user_id, attributes) VALUES (%s, %s::jsonb) "
           "ON CONFLICT (user_id) DO UPDATE SET attributes = {attributes}, updated_at = now()")
+# The list at a key of the old row with items added, of which the last so many are kept:
+# parameters key, key, key, the items (JSON), how many to keep.
+APPEND = ("jsonb_build_object(%s::text, (SELECT coalesce(jsonb_agg(item ORDER BY n), '[]') "
+          "FROM (SELECT item, n FROM jsonb_array_elements(CASE WHEN jsonb_typeof("
+          "hamstring_attributes.attributes -> %s::text) = 'array' THEN "
+          "hamstring_attributes.attributes -> %s::text ELSE '[]' END || %s::jsonb) "
+          "WITH ORDINALITY AS listed(item, n) ORDER BY n DESC LIMIT %s) AS kept))")
 MIGRATION_LOCK = 0x68616D73  # pg_advisory_xact_lock key ("hams")
 POOL_OPTIONS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "pool_min": ("min_size", int), "pool_max": ("max_size", int),
@@ -146,16 +153,25 @@ class PostgresStore(AbstractPersistenceAdapter):
             UPSERT.format(attributes="EXCLUDED.attributes"), (key, data)))
 
     def update_attributes(self, request_envelope: RequestEnvelope, changes: dict[str, Any],
-                          removed: Iterable[str] = ()) -> None:
-        """Set the keys in ``changes`` and drop those in ``removed`` with JSONB's ``-`` and
-        ``||`` in one statement: keys another session changed meanwhile stay."""
+                          removed: Iterable[str] = (), appends: Appends | None = None) -> None:
+        """Set the keys in ``changes``, drop those in ``removed`` and add to the lists in
+        ``appends`` with JSONB's ``-`` and ``||`` in one statement: keys another session
+        changed meanwhile stay, and so do its appends (the row is locked while the new
+        value is worked out from the one there)."""
         removed = removals(changes, removed)
-        if not changes and not removed:
+        appends = appends or {}
+        if not changes and not removed and not appends:
             return
-        key, data = user_id(request_envelope), dump(changes)
-        self._run("write", lambda connection: connection.execute(UPSERT.format(
-            attributes="(hamstring_attributes.attributes - %s::text[]) || EXCLUDED.attributes"),
-            (key, data, removed)))
+        key = user_id(request_envelope)
+        new = dump(merge(dict(changes), (), (), appends))  # the record of a new user
+        attributes = ["(hamstring_attributes.attributes - %s::text[])",
+                      "(EXCLUDED.attributes - %s::text[])"]
+        parameters: list[Any] = [key, new, removed, list(appends)]
+        for name, (items, keep) in appends.items():
+            attributes.append(APPEND)
+            parameters += [name, name, name, dump(items), keep]
+        self._run("write", lambda connection: connection.execute(
+            UPSERT.format(attributes=" || ".join(attributes)), parameters))
 
     def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
         """Forget the user."""

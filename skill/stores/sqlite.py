@@ -22,7 +22,7 @@ from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.exceptions import PersistenceException
 from ask_sdk_model import RequestEnvelope
 
-from skill.stores.common import dump, removals, user_id
+from skill.stores.common import Appends, dump, merge, removals, user_id
 
 T = TypeVar("T")
 PATIENCE = 5.0  # seconds a statement waits for the locks of other connections
@@ -159,10 +159,20 @@ class SqliteStore(AbstractPersistenceAdapter):
                       (user_id(request_envelope), dump(attributes)))
 
     def update_attributes(self, request_envelope: RequestEnvelope, changes: dict[str, Any],
-                          removed: Iterable[str] = ()) -> None:
+                          removed: Iterable[str] = (), appends: Appends | None = None) -> None:
         """Set the keys in ``changes`` and drop those in ``removed`` with ``json_set`` and
-        ``json_remove`` in one statement: keys another session changed meanwhile stay."""
+        ``json_remove`` in one statement: keys another session changed meanwhile stay.
+
+        With ``appends`` the record is read, merged and written in one ``BEGIN IMMEDIATE``
+        transaction instead: SQLite lets one writer in at a time, so no other session's
+        append falls between the read and the write.
+        """
         removed = removals(changes, removed)
+        if appends:
+            key = user_id(request_envelope)
+            self._transaction("write", lambda connection: self._merge(
+                connection, key, changes, removed, appends))
+            return
         if not changes and not removed:
             return
         parameters = [user_id(request_envelope)]
@@ -170,6 +180,32 @@ class SqliteStore(AbstractPersistenceAdapter):
             parameters += (_check_key(key), dump(value))
         parameters += map(_check_key, removed)
         self._execute("write", _update(len(changes), len(removed)), tuple(parameters))
+
+    @staticmethod
+    def _merge(connection: sqlite3.Connection, key: str, changes: dict[str, Any],
+               removed: list[str], appends: Appends) -> None:
+        rows = connection.execute("SELECT data FROM attributes WHERE user_id = ?",
+                                  (key,)).fetchall()
+        record = merge(json.loads(rows[0][0]) if rows else {}, changes, removed, appends)
+        connection.execute(UPSERT.format(new="?2", data="excluded.data"), (key, dump(record)))
+
+    def _transaction(self, what: str, work: Callable[[sqlite3.Connection], None]) -> None:
+        """``work`` in a write transaction taken before it reads anything."""
+        def run() -> None:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                work(connection)
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+
+        try:
+            with self._serial:
+                connection = self._connect()
+                _patiently(run)
+        except (sqlite3.Error, OSError) as error:
+            raise PersistenceException(f"sqlite {what} failed: {error}") from error
 
     def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
         """Forget the user."""
