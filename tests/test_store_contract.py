@@ -601,6 +601,69 @@ def test_sqlite_a_write_waits_for_another_process_lock(tmp_path, monkeypatch):
         store.close()
 
 
+def test_sqlite_a_database_removed_while_in_use_is_noticed_not_written_into(tmp_path,
+                                                                            caplog):
+    """The audit: with the folder deleted, every write went on into the deleted file,
+    nothing was logged, and the next start greeted every user as new."""
+    folder = tmp_path / "data"
+    store = open_store(f"sqlite:///{folder / 'store.db'}")
+    try:
+        write(store, {"visits": 1})
+        shutil.rmtree(folder)
+        with caplog.at_level(logging.ERROR), \
+                pytest.raises(PersistenceException, match="removed or replaced"):
+            update(store, {"visits": 2})
+        assert "was removed or replaced while in use" in caplog.text
+        for _ in range(3):  # no new, empty database in its place
+            with pytest.raises(PersistenceException, match="unable to open"):
+                update(store, {"visits": 3})
+        with pytest.raises(PersistenceException):
+            store.ping()
+        assert not folder.exists()
+    finally:
+        store.close()
+
+
+def test_sqlite_a_database_moved_away_and_back_is_used_again(tmp_path):
+    folder, aside = tmp_path / "data", tmp_path / "aside"
+    store = open_store(f"sqlite:///{folder / 'store.db'}")
+    try:
+        write(store, {"visits": 1})
+        folder.rename(aside)
+        with pytest.raises(PersistenceException, match="removed or replaced"):
+            update(store, {"visits": 2})
+        aside.rename(folder)
+        update(store, {"visits": 3})
+        assert read(store) == {"visits": 3}
+        store.ping()
+    finally:
+        store.close()
+
+
+def test_sqlite_a_database_removed_under_a_running_app_costs_saving_not_answers(tmp_path,
+                                                                               caplog):
+    """In one thread, as in a gunicorn worker: the turn is answered, the failure logged,
+    and /readyz says why."""
+    from skill import create_app
+    from skill.testing import AppDevice
+
+    folder = tmp_path / "data"
+    app = create_app({"VERIFY_REQUESTS": False, "DATABASE_URL": f"sqlite:///{folder / 'a.db'}",
+                      "LOAD_PACKS": "", "PLUGINS": {"demo": DemoPack()}})
+    device = AppDevice(app)
+    device.launch()
+    device.say("StartRoutineIntent", routine="demo routine")
+    shutil.rmtree(folder)
+    with caplog.at_level(logging.ERROR):
+        answer = device.say("AMAZON.NextIntent")
+    assert "Now the right side." in " ".join(answer.ssml.split()) and not answer.problems
+    assert "was removed or replaced while in use" in caplog.text
+    assert "could not save attributes" in caplog.text
+    ready = app.test_client().get("/readyz")
+    assert ready.status_code == 503 and "store unreachable" in ready.get_json()["reasons"][0]
+    app.extensions["hamstring"]["store"].close()
+
+
 # --------------------------------------------------------------------------- PostgreSQL
 
 
