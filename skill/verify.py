@@ -4,20 +4,37 @@ Implements Amazon's rules for custom skills hosted outside Lambda: the signing c
 chain URL, the certificate chain itself, the ``Signature-256`` header over the raw body, the
 request timestamp and the skill's application id. Every failure raises :class:`BadRequest`,
 which the web layer turns into HTTP 400.
+
+The cheap checks come first (headers, the URL's rules, timestamp, skill id, the signature's
+encoding); only a request that passes them can make the skill fetch a chain. Chains are
+cached under the URL as normalised (no query, port or dot segments: ``?x=1`` and ``?x=2``
+are one chain), fetched once at a time per URL, within a total deadline (a server sending a
+byte a second is cut off, not waited for), and a failed fetch or a chain that does not
+validate is remembered for ``NEGATIVE_SECONDS``, so a flood of bad requests costs one fetch.
+
+Why not ask-sdk-webservice-support, Amazon's own verifier: it does not import on current
+OpenSSL (its ``certvalidator`` dependency needs ``oscrypto``, which fails with "Error
+detecting the version of libcrypto" on OpenSSL 3.0.10 and later), and where it does run, a
+wrong skill id, a chain that can't be fetched and a timestamp without a time zone raise
+exceptions that become HTTP 500 instead of 400.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
+import http.client
 import posixpath
 import re
+import socket
+import ssl
 import threading
-import urllib.request
+import time
 import warnings
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import certifi
 import orjson
@@ -34,6 +51,7 @@ __all__ = [
     "application_id",
     "check_application_id",
     "check_cert_url",
+    "fetch_chain",
     "parse_envelope",
     "request_time",
 ]
@@ -41,7 +59,9 @@ __all__ = [
 CERT_URL_HEADER = "SignatureCertChainUrl"
 SIGNATURE_HEADER = "Signature-256"
 ECHO_API_DOMAIN = "echo-api.amazon.com"
-FETCH_TIMEOUT_SECONDS = 5.0
+FETCH_SECONDS = 3.0  # for the whole fetch: connecting, sending, and reading every byte
+NEGATIVE_SECONDS = 10.0  # how long a chain that could not be fetched or trusted stays refused
+NEGATIVE_ENTRIES = 256
 MAX_CHAIN_BYTES = 64 * 1024
 MIN_RSA_KEY_BITS = 2048
 
@@ -146,8 +166,9 @@ def _header(headers: Mapping[str, str], name: str) -> str:
     return value.strip()
 
 
-def check_cert_url(url: str) -> None:
-    """Apply Amazon's rules for the ``SignatureCertChainUrl`` header."""
+def check_cert_url(url: str) -> str:
+    """Apply Amazon's rules for the ``SignatureCertChainUrl`` header; the URL as the chain
+    is fetched and cached (normalised path; no port, query or fragment)."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -159,13 +180,55 @@ def check_cert_url(url: str) -> None:
         raise BadRequest("certificate URL host is not s3.amazonaws.com")
     if port is not None and port != 443:
         raise BadRequest("certificate URL port is not 443")
-    if not posixpath.normpath(unquote(parts.path)).startswith("/echo.api/"):
+    path = posixpath.normpath(unquote(parts.path))
+    if not path.startswith("/echo.api/"):
         raise BadRequest("certificate URL path is not under /echo.api/")
+    return "https://s3.amazonaws.com" + quote(path)
 
 
-def _default_fetch(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT_SECONDS) as response:
-        data = response.read(MAX_CHAIN_BYTES + 1)
+def fetch_chain(url: str, seconds: float = FETCH_SECONDS) -> bytes:
+    """GET ``url`` (at most ``MAX_CHAIN_BYTES``), all of it within ``seconds``.
+
+    A socket timeout bounds each read, not the whole: a server sending a byte at a time
+    could hold the turn for ever. A timer shuts the socket when the time is up.
+    """
+    parts = urlsplit(url)
+    started = time.monotonic()
+    if parts.scheme == "https":
+        connection: http.client.HTTPConnection = http.client.HTTPSConnection(
+            parts.hostname, parts.port, timeout=seconds, context=ssl.create_default_context())
+    else:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=seconds)
+
+    def cut_off() -> None:
+        if connection.sock is not None:
+            with contextlib.suppress(OSError):
+                connection.sock.shutdown(socket.SHUT_RDWR)
+
+    watchdog = threading.Timer(seconds, cut_off)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        connection.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""),
+                           headers={"User-Agent": "hamstring-coach"})
+        response = connection.getresponse()
+        if response.status != 200:
+            raise OSError(f"HTTP {response.status} for {url}")
+        data = b""
+        while len(data) <= MAX_CHAIN_BYTES:
+            piece = response.read1(MAX_CHAIN_BYTES + 1 - len(data))
+            if not piece:
+                break
+            data += piece
+    except (OSError, http.client.HTTPException) as error:
+        if time.monotonic() - started >= seconds:
+            raise TimeoutError(f"fetching {url} took longer than {seconds:g} s") from error
+        raise
+    finally:
+        watchdog.cancel()
+        connection.close()
+    if time.monotonic() - started >= seconds:  # the cut-off can look like a clean end
+        raise TimeoutError(f"fetching {url} took longer than {seconds:g} s")
     if len(data) > MAX_CHAIN_BYTES:
         raise ValueError("certificate chain is too large")
     return data
@@ -203,20 +266,28 @@ class RequestVerifier:
             raise ValueError("no trusted root certificates could be loaded")
         self.skill_id = skill_id
         self._store = Store(roots)
-        self._fetch = fetch or _default_fetch
+        self._fetch = fetch or fetch_chain
         self._clock = clock or (lambda: datetime.now(UTC))
         self._tolerance = tolerance
         self._cache_size = max(cache_size, 0)
-        # url -> (leaf's public key, time after which the validated chain must be rechecked)
+        # normalised url -> (leaf's public key, time after which the chain must be rechecked)
         self._cache: dict[str, tuple[rsa.RSAPublicKey, datetime]] = {}
+        # normalised url -> (why it was refused, until when it stays refused)
+        self._refused: dict[str, tuple[str, datetime]] = {}
+        self._fetching: dict[str, threading.Event] = {}
+        self._urls: dict[str, str] = {}  # header value -> normalised URL, for URLs that passed
         self._lock = threading.Lock()
 
     def verify(self, headers: Mapping[str, str], body: bytes, envelope: dict) -> None:
         """Raise :class:`BadRequest` unless ``body`` is a genuine, fresh request for this skill."""
         url = _header(headers, CERT_URL_HEADER)
         signature_b64 = _header(headers, SIGNATURE_HEADER)
-        if url not in self._cache:  # a cached URL passed these rules when it was fetched
-            check_cert_url(url)
+        key_url = self._urls.get(url)
+        if key_url is None:
+            key_url = check_cert_url(url)
+            if len(self._urls) >= 4 * self._cache_size + 4:
+                self._urls.clear()
+            self._urls[url] = key_url
         now = self._clock()
         self._check_timestamp(envelope, now)
         check_application_id(envelope, self.skill_id)
@@ -224,7 +295,7 @@ class RequestVerifier:
             signature = base64.b64decode(signature_b64, validate=True)
         except (binascii.Error, ValueError):
             raise BadRequest("signature is not valid base64") from None
-        key = self._signing_key(url, now)
+        key = self._signing_key(key_url, now)
         try:
             key.verify(signature, body, padding.PKCS1v15(), hashes.SHA256())
         except InvalidSignature:
@@ -238,17 +309,51 @@ class RequestVerifier:
             raise BadRequest("request timestamp is in the future")
 
     def _signing_key(self, url: str, now: datetime) -> rsa.RSAPublicKey:
-        with self._lock:
-            cached = self._cache.get(url)
-            if cached is not None:
-                if now <= cached[1]:
-                    return cached[0]
-                del self._cache[url]
+        """The leaf's key for the chain at ``url``: cached, refused, or fetched and validated
+        (by one request at a time; the others wait for its outcome)."""
+        while True:
+            with self._lock:
+                cached = self._cache.get(url)
+                if cached is not None:
+                    if now <= cached[1]:
+                        return cached[0]
+                    del self._cache[url]
+                refused = self._refused.get(url)
+                if refused is not None:
+                    if now < refused[1]:
+                        raise BadRequest(refused[0])
+                    del self._refused[url]
+                fetching = self._fetching.get(url)
+                if fetching is None:
+                    fetching = self._fetching[url] = threading.Event()
+                    break
+            if not fetching.wait(FETCH_SECONDS + 1):
+                raise BadRequest("could not fetch the certificate chain")
+            if self._cache_size == 0:  # nothing kept to wait for: fetch it too
+                with self._lock:
+                    if url not in self._fetching:
+                        fetching = self._fetching[url] = threading.Event()
+                        break
         try:
-            pem = self._fetch(url)
-        except Exception as exc:  # whatever went wrong, the request can't be verified: 400
-            raise BadRequest("could not fetch the certificate chain") from exc
-        key, valid_until = self._validate_chain(pem, now)
+            return self._fetch_and_validate(url, now)
+        finally:
+            with self._lock:
+                del self._fetching[url]
+            fetching.set()
+
+    def _fetch_and_validate(self, url: str, now: datetime) -> rsa.RSAPublicKey:
+        try:
+            try:
+                pem = self._fetch(url)
+            except Exception as exc:  # whatever went wrong, the request can't be verified: 400
+                raise BadRequest("could not fetch the certificate chain") from exc
+            key, valid_until = self._validate_chain(pem, now)
+        except BadRequest as refusal:
+            with self._lock:
+                while len(self._refused) >= NEGATIVE_ENTRIES:
+                    del self._refused[next(iter(self._refused))]
+                self._refused[url] = (refusal.reason, now + timedelta(seconds=NEGATIVE_SECONDS))
+            raise
         if self._cache_size:
             with self._lock:
                 self._cache.pop(url, None)

@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 import base64
+import http.server
 import json
+import socketserver
+import threading
+import time
 import warnings
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from skill import verify
 from skill.verify import (
     BadRequest,
     RequestVerifier,
     application_id,
     check_application_id,
+    fetch_chain,
     parse_envelope,
     request_time,
 )
-from tests.support.alexa_ca import AlexaTestChain, default_chain, envelope, iso_timestamp
+from tests.support.alexa_ca import (
+    CERT_URL,
+    AlexaTestChain,
+    default_chain,
+    envelope,
+    iso_timestamp,
+)
 
 SKILL_ID = "amzn1.ask.skill.test"
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -385,3 +397,173 @@ def test_parse_envelope_needs_a_user_and_an_intent_name(change, reason):
     change(env)
     with pytest.raises(BadRequest, match=reason):
         parse_envelope(json.dumps(env).encode())
+
+
+# --------------------------------------------------------------------------- fetching chains
+
+
+def test_url_rules_come_before_anything_else():
+    """A bad URL is refused as such even when the timestamp, skill and signature are bad too,
+    and nothing is fetched."""
+    headers, body, env = signed(timestamp=NOW - timedelta(hours=1), skill_id="amzn1.other")
+    headers[URL_HEADER] = "https://evil.example.com/echo.api/cert.pem"
+    headers[SIG_HEADER] = "not base64!"
+    calls = []
+    assert "host is not s3.amazonaws.com" in reason_of(make_verifier(calls=calls), headers,
+                                                       body, env)
+    assert calls == []
+
+
+def test_one_chain_whatever_the_query_port_case_or_dot_segments():
+    """The audit: 200 requests with different ``?x=N`` made 200 fetches."""
+    calls = []
+    verifier = make_verifier(calls=calls)
+    headers, body, env = signed()
+    variants = [f"{CERT_URL}?x={n}" for n in range(200)] + [
+        CERT_URL.replace("https://s3.amazonaws.com", "HTTPS://S3.AmazonAWS.com:443"),
+        CERT_URL.replace("/echo.api/", "/echo.api/./sub/../") + "#fragment"]
+    for url in variants:
+        verifier.verify({**headers, URL_HEADER: url}, body, env)
+    assert calls == [CERT_URL]
+
+
+def test_unsigned_requests_with_fresh_urls_cost_no_fetch_and_a_refusal_is_remembered():
+    """Requests with any bad cheap part are refused before a fetch; a chain that can't be
+    fetched is refused without fetching again for NEGATIVE_SECONDS, then tried again."""
+    calls, now = [], [NOW]
+
+    def fetch(url: str) -> bytes:
+        calls.append(url)
+        raise OSError("no route to host")
+
+    verifier = RequestVerifier(SKILL_ID, trusted_roots_pem=default_chain().roots_pem,
+                               fetch=fetch, clock=lambda: now[0])
+    headers, body, env = signed()
+    for n in range(50):
+        unsigned = {URL_HEADER: f"{CERT_URL}?x={n}", SIG_HEADER: "not base64!"}
+        assert reason_of(verifier, unsigned, body, env) == "signature is not valid base64"
+    assert calls == []
+    for n in range(50):
+        assert reason_of(verifier, {**headers, URL_HEADER: f"{CERT_URL}?x={n}"}, body, env) == \
+            "could not fetch the certificate chain"
+    assert len(calls) == 1
+    now[0] = NOW + timedelta(seconds=verify.NEGATIVE_SECONDS + 1)
+    _, body, env = signed(timestamp=now[0])
+    reason_of(verifier, headers, body, env)
+    assert len(calls) == 2
+
+
+def test_an_untrusted_chain_is_remembered_too():
+    chain = AlexaTestChain()  # a root nobody trusts
+    verifier = make_verifier(chain)
+    for _ in range(5):
+        assert "chain is not trusted" in reason_of(verifier, *signed(chain))
+    assert chain.fetches == 1
+
+
+def test_requests_arriving_together_wait_for_one_fetch():
+    chain = AlexaTestChain(ca=default_chain())
+    started = threading.Barrier(8)
+
+    def slow_fetch(url: str) -> bytes:
+        time.sleep(0.3)
+        return chain.fetch(url)
+
+    verifier = RequestVerifier(SKILL_ID, trusted_roots_pem=chain.roots_pem, fetch=slow_fetch,
+                               clock=lambda: NOW)
+    failures = []
+
+    def request() -> None:
+        started.wait()
+        try:
+            verifier.verify(*signed(chain))
+        except BadRequest as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=request) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert failures == [] and chain.fetches == 1
+
+
+class Trickle(socketserver.BaseRequestHandler):
+    """An HTTP server that answers a byte at a time, for ever (or until the client goes)."""
+
+    headers_first = True
+
+    def handle(self) -> None:
+        self.request.recv(65536)
+        head = b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n"
+        try:
+            if self.headers_first:
+                self.request.sendall(head)
+            else:
+                for byte in head:
+                    self.request.sendall(bytes([byte]))
+                    time.sleep(0.1)
+            while True:
+                self.request.sendall(b"-")
+                time.sleep(0.1)
+        except OSError:
+            return
+
+
+class TrickleHeaders(Trickle):
+    headers_first = False
+
+
+@pytest.fixture(params=[Trickle, TrickleHeaders], ids=["body", "headers"])
+def trickling(request):
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), request.param)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/echo.api/cert.pem"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_server_sending_a_byte_at_a_time_is_cut_off_at_the_deadline(trickling):
+    """The audit: one byte a second held the fetch for 25 s (each read had its timeout)."""
+    started = time.monotonic()
+    with pytest.raises(TimeoutError, match="took longer than 1 s"):
+        fetch_chain(trickling, seconds=1.0)
+    assert time.monotonic() - started < 5  # it would trickle for ever
+
+
+def test_a_cut_off_fetch_is_a_bad_request(trickling):
+    verifier = RequestVerifier(SKILL_ID, trusted_roots_pem=default_chain().roots_pem,
+                               fetch=lambda url: fetch_chain(trickling, seconds=0.5))
+    assert reason_of(verifier, *signed(timestamp=datetime.now(UTC))) == \
+        "could not fetch the certificate chain"
+
+
+def test_fetch_chain_reads_a_chain_and_refuses_errors_and_oversized_ones(tmp_path):
+    pem = default_chain().chain_pem
+
+    class Files(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            body = {"/echo.api/good.pem": pem, "/echo.api/big.pem": b"x" * 70000}.get(self.path)
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Files)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/echo.api/"
+    try:
+        assert fetch_chain(base + "good.pem") == pem
+        with pytest.raises(OSError, match="HTTP 404"):
+            fetch_chain(base + "missing.pem")
+        with pytest.raises(ValueError, match="too large"):
+            fetch_chain(base + "big.pem")
+    finally:
+        server.shutdown()
+        server.server_close()
