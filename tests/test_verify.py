@@ -193,7 +193,8 @@ def test_leaf_without_intermediate_is_not_trusted():
 )
 def test_unparsable_chain(payload):
     verifier = RequestVerifier(
-        SKILL_ID, trusted_roots_pem=default_chain().roots_pem, fetch=lambda url: payload
+        SKILL_ID, trusted_roots_pem=default_chain().roots_pem, fetch=lambda url: payload,
+        clock=lambda: NOW,
     )
     assert reason_of(verifier, *signed()) == "certificate chain is not valid PEM"
 
@@ -202,7 +203,8 @@ def test_fetch_failure_is_a_bad_request():
     def fetch(url: str) -> bytes:
         raise OSError("connection refused")
 
-    verifier = RequestVerifier(SKILL_ID, trusted_roots_pem=default_chain().roots_pem, fetch=fetch)
+    verifier = RequestVerifier(SKILL_ID, trusted_roots_pem=default_chain().roots_pem, fetch=fetch,
+                               clock=lambda: NOW)
     assert reason_of(verifier, *signed()) == "could not fetch the certificate chain"
 
 
