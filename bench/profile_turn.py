@@ -14,6 +14,7 @@ import io
 import itertools
 import json
 import logging
+import os
 import pstats
 import sys
 import tempfile
@@ -25,7 +26,7 @@ import orjson
 import servers  # noqa: F401 - puts the repository on sys.path
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
-from baselines import bare_app, sdk_app
+from baselines import bare_app, floor_app, sdk_app, standard_app
 from turn import next_turn
 from werkzeug.test import EnvironBuilder
 
@@ -57,19 +58,6 @@ def wsgi_call(app: Callable, environ: dict, body: bytes) -> None:
     assert status == ["200 OK"], status
 
 
-def baseline_calls() -> list[Stage]:
-    """The two baselines of ``turn.py``, each handed one request as a WSGI call."""
-    launch = json.dumps(envelope(skill_id=servers.SKILL_ID)).encode()
-    environ = EnvironBuilder(path="/alexa", method="POST", data=launch).get_environ()
-    sdk, bare = sdk_app(), bare_app()
-    return [
-        ("for comparison: minimal SDK skill, whole WSGI call",
-         lambda: wsgi_call(sdk, environ, launch)),
-        ("for comparison: bare Flask view, whole WSGI call",
-         lambda: wsgi_call(bare, environ, launch)),
-    ]
-
-
 class TurnLab:
     """The app and every piece of one turn, ready to be called over and over."""
 
@@ -99,8 +87,8 @@ class TurnLab:
         wsgi_call(self.app, self.environs[self.calls % 2], self.bodies[self.calls % 2])
         self.calls += 1
 
-    def stages(self) -> list[Stage]:
-        """The parts of a turn, each callable alone."""
+    def stages(self, folder: Path) -> list[Stage]:
+        """The parts of a turn, each callable alone, then the baselines."""
         service, body, env = self.service, self.bodies[0], self.envelope
         headers = self.chain.sign(body)
         verifier = RequestVerifier(servers.SKILL_ID, self.chain.roots_pem, self.chain.fetch)
@@ -133,8 +121,40 @@ class TurnLab:
              lambda: serializer.deserialize(payload=body.decode(), obj_type=RequestEnvelope)),
             ("for comparison: the SDK's DefaultSerializer.serialize",
              lambda: serializer.serialize(self.response)),
-            *baseline_calls(),
+            *baseline_calls(self, folder),
         ]
+
+
+def baseline_calls(lab: TurnLab, folder: Path) -> list[Stage]:
+    """The baselines of ``turn.py``, each handed one request as a WSGI call: the standard SDK
+    way and the floor get our signed turn, the minimal SDK skill a LaunchRequest."""
+    answer = orjson.dumps(to_json(lab.response))
+    response = lab.response.response
+    (folder / "chain.pem").write_bytes(lab.chain.chain_pem)
+    (folder / "roots.pem").write_bytes(lab.chain.roots_pem)
+    os.environ.update({
+        "HAMSTRING_TEST_CHAIN": str(folder / "chain.pem"),
+        "HAMSTRING_TRUSTED_ROOTS": str(folder / "roots.pem"),
+        "HAMSTRING_SKILL_ID": servers.SKILL_ID, "BENCH_BODY_BYTES": str(len(answer)),
+        "BENCH_SPEECH": response.output_speech.ssml,
+        "BENCH_REPROMPT": response.reprompt.output_speech.ssml})
+    os.environ["HAMSTRING_DATABASE_URL"] = f"sqlite:///{folder / 'standard.db'}"
+    standard = standard_app()
+    os.environ["HAMSTRING_DATABASE_URL"] = f"sqlite:///{folder / 'floor.db'}"
+    floor = floor_app()
+    launch = json.dumps(envelope(skill_id=servers.SKILL_ID)).encode()
+    launch_environ = EnvironBuilder(path="/alexa", method="POST", data=launch).get_environ()
+    sdk, bare = sdk_app(), bare_app()
+    turns = itertools.cycle(zip(lab.environs, lab.bodies, strict=True))
+    return [
+        ("for comparison: the standard SDK way, whole WSGI call",
+         lambda: wsgi_call(standard, *next(turns))),
+        ("for comparison: the floor, whole WSGI call", lambda: wsgi_call(floor, *next(turns))),
+        ("for comparison: minimal SDK skill, whole WSGI call",
+         lambda: wsgi_call(sdk, launch_environ, launch)),
+        ("for comparison: bare Flask view, whole WSGI call",
+         lambda: wsgi_call(bare, launch_environ, launch)),
+    ]
 
 
 def run(seconds: float = 0.5) -> list[tuple[str, str, str]]:
@@ -142,7 +162,7 @@ def run(seconds: float = 0.5) -> list[tuple[str, str, str]]:
     with tempfile.TemporaryDirectory() as folder:
         lab = TurnLab(Path(folder))
         return [(name, f"{per_call(function, seconds):,.0f} us", "")
-                for name, function in lab.stages()]
+                for name, function in lab.stages(Path(folder))]
 
 
 def profile(top: int) -> str:
