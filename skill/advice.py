@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 
 from skill.catalog import ProductTip
 from skill.engine import Routine
+from skill.plan import WEEK_DAYS, plan_week
 from skill.speech import Speech
 from skill.triage import QUESTIONS, Profile, choose, recognise
 from skill.turn import Reply, Screen, Turn, ask
@@ -123,17 +124,22 @@ class AdviceTurns:
         if tip is None:
             reply = self.take_care(turn, speech)
         else:
-            turn.session["offer"] = {"kind": "product", "product": tip.id}
-            reply = ask(speech, f"Would you like my {tip.name.get(turn.locale)} tip?",
-                        f"Shall I give you my {tip.name.get(turn.locale)} tip? Yes or no?")
+            reply = self.offer_product(turn, tip, speech)
         reply.screen = Screen("red-flag", lines=self.red_flag_lines(turn))
         return reply
 
     def red_flag_lines(self, turn: Turn) -> tuple[str, ...]:
         """What the red-flag screen shows: large and plain, the same advice as spoken."""
         who = PROFESSIONAL.get(turn.locale, PROFESSIONAL["en-US"])
-        return ("Stop for today.", "No stretching, rolling or running on it.",
+        return ("Stop now.", "No stretching, rolling or running on it.",
                 f"Have it checked by {who}.")
+
+    def offer_product(self, turn: Turn, tip: ProductTip, speech: Speech) -> Reply:
+        """Ask whether to give a product tip; "yes" gives it."""
+        turn.session["offer"] = {"kind": "product", "product": tip.id}
+        name = tip.name.get(turn.locale)
+        return ask(speech, f"Would you like my {name} tip?",
+                   f"Shall I give you my {name} tip? Yes or no?")
 
     def recent_red_flag(self, turn: Turn, speech: Speech) -> bool:
         """Remind a user who reported a red flag in the last fortnight to go carefully."""
@@ -183,19 +189,67 @@ class AdviceTurns:
         for part in (tip.what, tip.when, tip.how, tip.avoid):
             speech.say(part.get(turn.locale))
         card = (tip.name.get(turn.locale).capitalize(), speech.text())
-        offered = self.catalog.routines.get(turn.offer.get("routine", "")) \
-            if turn.offer.get("kind") == "start" else None
-        if self.player(turn):  # asked in the middle of a routine: offer to carry on
-            reply = ask(speech, "Say next when you're ready to carry on.",
-                        "Say next to go on with the routine, or stop to finish.")
-        elif offered:  # asked while a routine was on offer: the offer still stands
-            reply = self.offer_start(turn, offered, speech)
-        elif self.red_flagged(turn):  # no routine today: nothing more to ask
+        # asked while a routine was on offer: the offer still stands
+        offered = turn.offer.get("routine") if turn.offer.get("kind") == "start" else None
+        reply = self.after_answer(turn, speech, offered, None)
+        reply.card = card
+        return reply
+
+    def topic(self, turn: Turn, spoken: str | None) -> Reply:
+        """Answer a question a pack's topic covers ("how long until I can run again"), then
+        offer its routine, or go back to the routine in progress."""
+        topic = self.catalog.find_topic(spoken)
+        speech = Speech()
+        if topic is None:
+            speech.say("I don't have an answer to that one.")
+            if self.player(turn):
+                return ask(speech, "Say next when you're ready to carry on.",
+                           "Say next to go on with the routine, or stop to finish.")
+            return self.menu(speech)
+        speech.say(topic.say.get(turn.locale))
+        reply = self.after_answer(turn, speech, topic.routine, topic.product)
+        question = topic.questions[0]
+        reply.card = (question[0].upper() + question[1:], topic.say.get(turn.locale))
+        return reply
+
+    def after_answer(self, turn: Turn, speech: Speech, routine_id: str | None,
+                     product_id: str | None) -> Reply:
+        """After an answer: back to the routine in progress; or offer ``routine_id`` (or the
+        product tip); or ask what next."""
+        if self.player(turn):
+            return ask(speech, "Say next when you're ready to carry on.",
+                       "Say next to go on with the routine, or stop to finish.")
+        if self.red_flagged(turn):  # no routine today
+            return self.take_care(turn, speech)
+        routine = self.catalog.routines.get(routine_id or "")
+        if routine:
+            return self.offer_start(turn, routine, speech)
+        tip = self.catalog.products.get(product_id or "")
+        if tip:
+            return self.offer_product(turn, tip, speech)
+        turn.session.pop("offer", None)
+        return self.menu(speech)
+
+    def week_plan(self, turn: Turn) -> Reply:
+        """What to do this week, from the routines finished and the trouble reported lately:
+        a few sentences, a card, the plan for a screen, and the next strength session on
+        offer."""
+        today = datetime.now(UTC).date()
+        ages = [(r.get("symptom"), (today - date.fromisoformat(r["day"])).days)
+                for r in turn.saved.get("reports", [])]
+        red_flag = any(s in RED_FLAG_NAMES and age <= RED_FLAG_DAYS for s, age in ages)
+        troubled = any(s not in RED_FLAG_NAMES and age < WEEK_DAYS for s, age in ages)
+        plan = plan_week(turn.saved.get("history", []), self.catalog.routines, troubled,
+                         red_flag, today)
+        speech = Speech()
+        for sentence in plan.sentences():
+            speech.say(sentence)
+        card = ("Your week", speech.text())
+        if red_flag and not self.player(turn):
             reply = self.take_care(turn, speech)
         else:
-            turn.session.pop("offer", None)
-            reply = self.menu(speech)
-        reply.card = card
+            reply = self.after_answer(turn, speech, plan.offer, None)
+        reply.card, reply.plan = card, plan
         return reply
 
     def answer(self, turn: Turn, value: bool) -> Reply:

@@ -37,6 +37,19 @@ class ProductTip:
 
 
 @dataclass(frozen=True)
+class Topic:
+    """A question a runner asks ("how long until I can run again") and the coach's answer,
+    with a routine or product tip to offer after it."""
+
+    id: str
+    questions: tuple[str, ...]
+    say: Text
+    routine: str | None = None
+    product: str | None = None
+    pack: str = ""
+
+
+@dataclass(frozen=True)
 class AdviceRule:
     """A declarative triage rule from a pack's YAML: when it applies and what it says."""
 
@@ -72,11 +85,13 @@ class Catalog:
 
     routines: dict[str, Routine] = field(default_factory=dict)
     products: dict[str, ProductTip] = field(default_factory=dict)
+    topics: dict[str, Topic] = field(default_factory=dict)
     advice: list[AdviceRule] = field(default_factory=list)
     packs: dict[str, PackInfo] = field(default_factory=dict)
     words: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     _names: dict[str, str] = field(default_factory=dict, repr=False)
     _product_names: dict[str, str] = field(default_factory=dict, repr=False)
+    _topic_questions: dict[str, str] = field(default_factory=dict, repr=False)
 
     def add_routine(self, routine: Routine) -> str | None:
         """Index a routine by its id, name and synonyms; or, when its id or a name is taken
@@ -101,6 +116,28 @@ class Catalog:
         self.products[tip.id] = tip
         for name in (tip.id, tip.name.default, *tip.synonyms):
             self._product_names.setdefault(normalise(name), tip.id)
+
+    def add_topic(self, topic: Topic) -> str | None:
+        """Index a topic by its id and questions; or, when its id or a question is taken
+        already, leave it out and say why."""
+        if topic.id in self.topics:
+            return f"topic id {topic.id!r} is already used by pack {self.topics[topic.id].pack!r}"
+        for question in topic.questions:
+            owner = self._topic_questions.get(normalise(question))
+            if owner:
+                return (f"topic {topic.id!r}: the question {question!r} is already asked by "
+                        f"topic {owner!r} of pack {self.topics[owner].pack!r}")
+        self.topics[topic.id] = topic
+        for question in topic.questions:
+            self._topic_questions[normalise(question)] = topic.id
+        return None
+
+    def find_topic(self, spoken: str | None) -> Topic | None:
+        """The topic whose id or one of whose questions matches ``spoken``."""
+        if not spoken:
+            return None
+        found = spoken if spoken in self.topics else self._topic_questions.get(normalise(spoken))
+        return self.topics.get(found or "")
 
     def find_routine(self, spoken: str | None) -> Routine | None:
         """The routine whose id, name or synonym matches ``spoken``."""

@@ -21,7 +21,7 @@ from typing import Any
 import jsonschema_rs
 import yaml_rs
 
-from skill.catalog import AdviceRule, PackInfo, ProductTip
+from skill.catalog import AdviceRule, PackInfo, ProductTip, Topic
 from skill.engine import Cue, Routine, Step, Text
 
 SCHEMA_PATH = Path(__file__).with_name("pack.schema.json")
@@ -51,6 +51,7 @@ class PackContent:
     routines: list[Routine] = field(default_factory=list)
     advice: list[AdviceRule] = field(default_factory=list)
     products: list[ProductTip] = field(default_factory=list)
+    topics: list[Topic] = field(default_factory=list)
     words: dict[str, dict[str, Any]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
@@ -202,6 +203,10 @@ def load_pack(paths: list[Path], pack: str) -> PackContent:
                        when=_text(p["when"]), how=_text(p["how"]), avoid=_text(p["avoid"]),
                        synonyms=tuple(p.get("synonyms", ())), pack=pack)
             for p in data.get("products") or ()]
+        content.topics += [
+            Topic(id=t["id"], questions=tuple(t["questions"]), say=_text(t["say"]),
+                  routine=t.get("routine"), product=t.get("product"), pack=pack)
+            for t in data.get("topics") or ()]
         for slot_type, values in (data.get("words") or {}).items():
             content.words.setdefault(slot_type, {}).update(values)
     if content.info is None and not content.problems:

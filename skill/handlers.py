@@ -353,6 +353,8 @@ def routes() -> list[tuple[Callable[[HandlerInput], bool], Action]]:
          lambda c, t, h: c.report_symptom(t, slot(h, "symptom"), slot(h, "timing"),
                                           slot(h, "habit"))),
         (intent("ProductTipsIntent"), lambda c, t, h: c.product_tips(t, slot(h, "product"))),
+        (intent("TopicIntent"), lambda c, t, h: c.topic(t, slot(h, "topic"))),
+        (intent("WeekPlanIntent"), lambda c, t, h: c.week_plan(t)),
         (intent("ProgressIntent"), lambda c, t, h: c.progress(t)),
         (intent("KeepGoingIntent"), lambda c, t, h: c.set_continuous(t, True)),
         (intent("OneStepAtATimeIntent"), lambda c, t, h: c.set_continuous(t, False)),

@@ -36,11 +36,12 @@ SHORT_NAME_WORDS = {"the", "a", "an", "for", "to", "of"}
 
 # Slot name -> slot type of every custom slot.
 SLOT_TYPES = {"routine": "ROUTINE", "product": "PRODUCT", "symptom": "SYMPTOM",
-              "timing": "TIMING", "habit": "HABIT"}
+              "timing": "TIMING", "habit": "HABIT", "topic": "TOPIC"}
 CUSTOM_SLOTS = {
     "StartRoutineIntent": ("routine",),
     "ProductTipsIntent": ("product",),
     "ReportSymptomIntent": ("symptom", "timing", "habit"),
+    "TopicIntent": ("topic",),
 }
 # The one habit the triage asks about ("Do you already stretch a lot?"), said unasked.
 HABITS = {"stretches-a-lot": ["stretch a lot", "stretch every day", "stretch all the time",
@@ -177,6 +178,24 @@ SAMPLES: dict[str, tuple[str, ...]] = {
         "(what products help|what equipment helps)",
         "what helps with recovery",
         "what should I buy",
+    ),
+    # The questions themselves are the TOPIC slot's values, contributed by the packs' topics.
+    "TopicIntent": (
+        "{topic}",
+        "(tell me|I'd like to know|I want to know|can you tell me|do you know|quick question) "
+        "{topic}",
+        "(so|and|okay|coach|hey coach) {topic}",
+    ),
+    "WeekPlanIntent": (
+        "what should I do this week",
+        "what should I do (over the next week|each week|every week|in a week)",
+        "(make|give|build) me a (weekly|week's|training|) plan",
+        "(plan my week|weekly plan|my weekly plan|week plan|my plan for the week)",
+        "(what's|what is) my plan (for the week|for this week|this week|)",
+        "(what's|what is) the plan (for the week|for this week|this week)",
+        "how (often|many times a week) should I (do this|do these|train|work on my hamstrings)",
+        "how should I plan my week",
+        "(what about|and) this week",
     ),
     "AMAZON.NextIntent": (
         "(done|done that|I've done that|that's done|did it)",
@@ -322,7 +341,7 @@ def _value(value_id: str, name: str, synonyms: Iterable[str]) -> dict:
 
 
 def slot_types(packs: Packs, locale: str) -> list[dict]:
-    """ROUTINE, PRODUCT, SYMPTOM and TIMING with the values the packs contribute."""
+    """ROUTINE, PRODUCT, TOPIC, SYMPTOM and TIMING with the values the packs contribute."""
     catalog = packs.catalog
     routines = [_value(r.id, r.name.get(locale),
                        [*r.synonyms, *(t for _, t in r.name.by_locale)])
@@ -330,13 +349,14 @@ def slot_types(packs: Packs, locale: str) -> list[dict]:
     products = [_value(p.id, p.name.get(locale),
                        [*p.synonyms, *(t for _, t in p.name.by_locale)])
                 for p in catalog.products.values()]
+    topics = [_value(t.id, t.questions[0], t.questions[1:]) for t in catalog.topics.values()]
     words = packs.model_words(locale)
 
     def word_values(kind: str) -> list[dict]:
         return [_value(word_id, (phrases or [word_id])[0], phrases[1:])
                 for word_id, phrases in words.get(kind, {}).items()]
 
-    types = {"ROUTINE": routines, "PRODUCT": products,
+    types = {"ROUTINE": routines, "PRODUCT": products, "TOPIC": topics,
              "SYMPTOM": word_values("symptoms"), "TIMING": word_values("timings"),
              "HABIT": [_value(key, said[0], said[1:]) for key, said in HABITS.items()]}
     return [{"name": name, "values": sorted(values, key=lambda v: v["id"])}

@@ -394,12 +394,22 @@ def _add_content(packs: Packs, content_hooks: ContentHooks, name: str, answer: A
             packs.report(name, "register_content", clash)
         else:
             record.routines.append(routine.id)
+    for topic in content.topics:
+        clash = catalog.add_topic(topic)
+        if clash:
+            packs.report(name, "register_content", clash)
     catalog.packs[name] = content.info
     content_hooks.add(content)
 
 
 def _check_references(packs: Packs, content_hooks: ContentHooks) -> None:
-    """Advice that names a routine or product nobody ships is reported."""
+    """Advice or a topic that names a routine or product nobody ships is reported."""
+    for topic in packs.catalog.topics.values():
+        for kind, wanted, known in (("routine", topic.routine, packs.catalog.routines),
+                                    ("product", topic.product, packs.catalog.products)):
+            if wanted and wanted not in known:
+                packs.report(topic.pack, "register_content",
+                             f"topic {topic.id!r} offers unknown {kind} {wanted!r}")
     for rule in content_hooks.rules:
         if rule.routine and rule.routine not in packs.catalog.routines:
             packs.report(rule.pack, "register_advice",

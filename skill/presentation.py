@@ -140,7 +140,7 @@ def screen_data(screen: Screen, speech: Speech, locale: str, kind: str) -> dict:
                          "Drink some water.", "Come back any time."][:layout["lines"] + 1]
         data["buttons"] = [_button("More routines", "ListRoutinesIntent")]
     elif screen.kind == "red-flag":
-        data["title"], *data["lines"] = screen.lines or ("Stop for today.",)
+        data["title"], *data["lines"] = screen.lines or ("Stop now.",)
     else:
         raise ValueError(f"no screen {screen.kind!r} without a routine")
     return data

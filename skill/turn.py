@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from skill.engine import Routine, Segment
+from skill.plan import WeekPlan
 from skill.saved import Saved
 from skill.speech import Speech
 
@@ -40,13 +41,15 @@ class Screen:
 class Reply:
     """What to say; ``reprompt`` set means the session stays open for an answer.
     ``screen`` is what a screen shows; ``ticking`` asks for holds played over a ticking
-    bed where the device can (the user's preference)."""
+    bed where the device can (the user's preference); ``plan`` is the week's plan when the
+    user asked for one."""
 
     speech: Speech
     reprompt: str | None = None
     card: tuple[str, str] | None = None
     screen: Screen | None = None
     ticking: bool = False
+    plan: WeekPlan | None = None
 
     @property
     def ends_session(self) -> bool:

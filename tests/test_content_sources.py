@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from skill.engine import Text
+from skill.plan import plan_week
 from skill.plugins import load_packs
 from tests.support.services import require
 
@@ -56,6 +57,11 @@ def spoken_strings() -> Iterator[tuple[str, str]]:
             yield from ((f"{tip.id}.{field}", t) for t in every_locale(getattr(tip, field)))
     for rule in PACKS.manager.get_plugin("content").rules:
         yield from ((f"advice {rule.id}", t) for t in every_locale(rule.say))
+    for topic in catalog.topics.values():
+        yield from ((f"topic {topic.id}", t) for t in every_locale(topic.say))
+    for plan in (plan_week([], catalog.routines, troubled=True),
+                 plan_week([], catalog.routines, red_flag=True)):
+        yield from (("weekly plan", sentence) for sentence in plan.sentences())
 
 
 def test_no_spoken_string_shares_eight_words_in_a_row_with_a_source():

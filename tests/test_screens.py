@@ -236,7 +236,7 @@ def test_the_menu_touches_a_feeling_and_the_red_flag_card_is_plain(url, chain):
     assert touched.text == voice.say("ReportSymptomIntent", symptom="sore").text
     red = client.say("ReportSymptomIntent", symptom="it popped")
     card = red.screen["datasources"]["payload"]
-    assert card["title"] == "Stop for today." and "physical therapist" in card["lines"][-1]
+    assert card["title"] == "Stop now." and "physical therapist" in card["lines"][-1]
     assert card["buttons"] == []
 
 
