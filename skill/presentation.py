@@ -30,9 +30,9 @@ MAX_AUDIO_CLIPS = 5  # SSML <audio> tags and APL for Audio clips Alexa plays in 
 # Sizes in dp by kind of screen, chosen so text reads from two metres: a round small hub
 # (480 dp), landscape hubs (960, 1280, 1920 dp wide) and TV (960 dp seen from a sofa).
 PROFILES: dict[str, dict[str, Any]] = {
-    "round": {"small": 22, "body": 26, "title": 34, "huge": 44, "big": 56, "clock": 104,
-              "button": 24, "padding": 64, "paddingTop": 40, "paddingBottom": 36, "gap": 8,
-              "buttonPad": 14, "clockWidth": 220, "lines": 1, "direction": "column",
+    "round": {"small": 20, "body": 22, "title": 28, "huge": 40, "big": 52, "clock": 92,
+              "button": 19, "padding": 56, "paddingTop": 52, "paddingBottom": 84, "gap": 4,
+              "buttonPad": 10, "clockWidth": 200, "lines": 0, "direction": "column",
               "align": "center", "textAlign": "center"},
     "hub-small": {"small": 24, "body": 28, "title": 40, "huge": 56, "big": 64, "clock": 128,
                   "button": 28, "padding": 36, "paddingTop": 20, "paddingBottom": 20,
@@ -114,8 +114,8 @@ def _lines(text: str, limit: int) -> list[str]:
 def screen_data(screen: Screen, speech: Speech, locale: str, kind: str) -> dict:
     """What the card shows (the ``payload`` data source), for a kind of screen."""
     layout = PROFILES[kind]
-    data: dict[str, Any] = {"layout": layout, "heading": "Hamstring Coach", "lines": [],
-                            "buttons": []}
+    data: dict[str, Any] = {"screen": screen.kind, "layout": layout,
+                            "heading": "Hamstring Coach", "lines": [], "buttons": []}
     routine = screen.routine
     if screen.kind == "menu":
         data["title"] = "How do your hamstrings feel?"
@@ -140,7 +140,8 @@ def screen_data(screen: Screen, speech: Speech, locale: str, kind: str) -> dict:
                          "Drink some water.", "Come back any time."][:layout["lines"] + 1]
         data["buttons"] = [_button("More routines", "ListRoutinesIntent")]
     elif screen.kind == "red-flag":
-        data["title"], *data["lines"] = screen.lines or ("Stop now.",)
+        data["title"], *lines = screen.lines or ("Stop now.",)
+        data["lines"] = lines[-(layout["lines"] + 1):]  # who to see comes last: keep it
     else:
         raise ValueError(f"no screen {screen.kind!r} without a routine")
     return data

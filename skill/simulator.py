@@ -14,6 +14,7 @@ import contextlib
 import difflib
 import json
 import logging
+import math
 import re
 import shutil
 import subprocess
@@ -22,6 +23,7 @@ import tempfile
 import textwrap
 import time
 import wave
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,10 +33,19 @@ from xml.sax.saxutils import escape
 from skill import config
 from skill.app import create_app
 from skill.engine import LOCALES, WORDS_PER_SECOND
+from skill.html_screen import render_html
 from skill.model import SLOT_REF, build_model
 from skill.plugins import installed_packs
 from skill.ssml import timeline
-from skill.testing import SKILL_ID, Answer, AppDevice, Device, HttpDevice, intent_request
+from skill.testing import (
+    DEVICES,
+    SKILL_ID,
+    Answer,
+    AppDevice,
+    Device,
+    HttpDevice,
+    intent_request,
+)
 
 # What Alexa understands for the built-in intents without any sample utterances.
 BUILT_IN_PHRASES = {
@@ -252,33 +263,48 @@ class Understanding:
 
 
 class Voice(Protocol):
-    """Something that voices each response."""
+    """Something that voices each response (its passages)."""
 
-    def say(self, ssml: str) -> None: ...
+    def say(self, heard: list[Passage]) -> None: ...
 
     def close(self) -> None: ...
 
 
-def passages(ssml: str) -> list[str | float]:
-    """The speech as what is said (text) between silences (seconds), each run together."""
-    pieces: list[str | float] = []
-    for kind, seconds, text in timeline(ssml):
-        if kind == "pause" and pieces and isinstance(pieces[-1], float):
-            pieces[-1] += seconds
+class Ticking(float):
+    """Seconds of silence under the ticking clock of an audio document."""
+
+
+class Chime(float):
+    """A sound clip of an audio document (the end of a hold), of about these seconds."""
+
+
+Passage = str | float  # words; or seconds of silence, a Ticking or a Chime
+
+
+def passages(heard: str | list[tuple[str, float, str]]) -> list[Passage]:
+    """What is said (text) between silences (seconds), each run together, from SSML or from
+    what an answer plays (``Answer.heard``)."""
+    pieces: list[Passage] = []
+    kinds = {"pause": float, "tick": Ticking}
+    for kind, seconds, text in timeline(heard) if isinstance(heard, str) else heard:
+        if kind in kinds and pieces and type(pieces[-1]) is kinds[kind]:
+            pieces[-1] = kinds[kind](pieces[-1] + seconds)
         elif kind == "say" and pieces and isinstance(pieces[-1], str):
             pieces[-1] += " " + text
+        elif kind == "sound":
+            pieces.append(Chime(seconds))
         else:
-            pieces.append(float(seconds) if kind == "pause" else text)
+            pieces.append(kinds[kind](seconds) if kind in kinds else text)
     return pieces
 
 
-def for_espeak(ssml: str) -> tuple[float, str]:
-    """Leading silence, and SSML that espeak-ng honours.
+def for_espeak(heard: str | list[Passage]) -> tuple[float, str]:
+    """Leading silence, and SSML that espeak-ng honours, from SSML or passages.
 
     espeak-ng keeps only the longest of several breaks in a row and drops a break at the
     very start, so each silence becomes one break and a leading one is returned apart.
     """
-    pieces = passages(ssml)
+    pieces = passages(heard) if isinstance(heard, str) else list(heard)
     lead = pieces.pop(0) if pieces and isinstance(pieces[0], float) else 0.0
     body = " ".join(escape(p) if isinstance(p, str) else f'<break time="{round(p * 1000)}ms"/>'
                     for p in pieces)
@@ -298,8 +324,8 @@ class Speaker:
     def __init__(self, locale: str) -> None:
         self.locale, self.working = locale, True
 
-    def say(self, ssml: str) -> None:
-        lead, text = for_espeak(ssml)
+    def say(self, heard: list[Passage]) -> None:
+        lead, text = for_espeak(heard)
         time.sleep(lead)
         if not self.working or text == "<speak></speak>":
             return
@@ -322,16 +348,44 @@ class WavRecorder:
         self.params: tuple | None = None
         self.frames: list[bytes] = []
 
-    def say(self, ssml: str) -> None:
-        lead, text = for_espeak(ssml)
+    def say(self, heard: list[Passage]) -> None:
+        """Add one answer: all of it through espeak-ng at once (its breaks keep the time),
+        or, with the ticking clock or a chime in it, passage by passage with the clock's
+        ticks mixed in under each hold."""
+        if not any(isinstance(p, Ticking | Chime) for p in heard):
+            lead, text = for_espeak(heard)
+            self.silence(lead)
+            self.speak(text)
+            return
+        for piece in heard:
+            if isinstance(piece, str):
+                self.speak(f"<speak>{escape(piece)}</speak>")
+            elif isinstance(piece, Ticking):
+                self.frames.append(ticks(piece, self.rate))
+            elif isinstance(piece, Chime):
+                self.frames.append(chime(self.rate))
+            else:
+                self.silence(piece)
+
+    @property
+    def rate(self) -> int:
+        """Frames a second (espeak-ng's, once it has spoken)."""
+        return self.params.framerate if self.params else 22050
+
+    def silence(self, seconds: float) -> None:
+        """Add ``seconds`` of silence."""
+        self.frames.append(b"\0\0" * round(seconds * self.rate))
+
+    def speak(self, ssml: str) -> None:
+        """Add what espeak-ng makes of ``ssml``."""
+        if ssml == "<speak></speak>":
+            return
         with tempfile.TemporaryDirectory() as folder:
             piece = Path(folder) / "piece.wav"
-            subprocess.run(espeak_command(self.locale, text, piece), check=True,
+            subprocess.run(espeak_command(self.locale, ssml, piece), check=True,
                            capture_output=True)
             with wave.open(str(piece), "rb") as audio:
                 self.params = self.params or audio.getparams()
-                frame = audio.getsampwidth() * audio.getnchannels()
-                self.frames.append(b"\0" * frame * round(lead * audio.getframerate()))
                 self.frames.append(audio.readframes(audio.getnframes()))
 
     def close(self) -> None:
@@ -341,6 +395,29 @@ class WavRecorder:
             out.writeframes(b"".join(self.frames))
 
 
+def tone(seconds: float, rate: int, pitch: float, loudness: float, decay: float) -> list[int]:
+    """Samples of a fading sine (16-bit)."""
+    return [round(loudness * 32767 * math.exp(-t / rate / decay)
+                  * math.sin(2 * math.pi * pitch * t / rate)) for t in range(round(seconds * rate))]
+
+
+def ticks(seconds: float, rate: int) -> bytes:
+    """A quiet clock for ``seconds``: a short tick, then a tock, once a second each."""
+    tick, tock = (tone(0.03, rate, pitch, 0.12, 0.006) for pitch in (2400, 1800))
+    samples = [0] * round(seconds * rate)
+    for second in range(math.ceil(seconds)):
+        sound = tick if second % 2 == 0 else tock
+        start = second * rate
+        samples[start:start + len(sound)] = sound[:max(0, len(samples) - start)]
+    return array("h", samples[:round(seconds * rate)]).tobytes()
+
+
+def chime(rate: int) -> bytes:
+    """The end of a hold: two soft bell notes, about a second."""
+    notes = tone(0.45, rate, 880, 0.25, 0.15) + tone(0.55, rate, 1318.5, 0.25, 0.2)
+    return array("h", notes).tobytes()
+
+
 # -- the conversation ------------------------------------------------------------------
 
 
@@ -348,17 +425,23 @@ class Simulator:
     """Hears lines, sends the requests a device would, and shows (and voices) the answers."""
 
     def __init__(self, device: Device, understanding: Understanding, out: TextIO | None = None,
-                 voice: Voice | None = None, wait: bool = True) -> None:
+                 voice: Voice | None = None, wait: bool = True,
+                 screens: Path | None = None) -> None:
         self.device, self.understanding, self.out = device, understanding, out or sys.stdout
         self.voice, self.wait = voice, wait
+        self.screens, self.turns = screens, 0
+        if screens:
+            screens.mkdir(parents=True, exist_ok=True)
         self.heard: Heard | None = None  # the intent the last line was heard as, if any
 
     @classmethod
-    def for_app(cls, app, locale: str = "en-US", **kwargs) -> Simulator:
-        """A simulator talking in process to ``app`` (built with ``VERIFY_REQUESTS`` off),
-        understanding speech with the model built from the app's own packs."""
+    def for_app(cls, app, locale: str = "en-US", device: str = "echo", **kwargs) -> Simulator:
+        """A simulator talking in process to ``app`` (built with ``VERIFY_REQUESTS`` off) as
+        a ``device`` of ``skill.testing.DEVICES``, understanding speech with the model built
+        from the app's own packs."""
         model = build_model(app.extensions["hamstring"]["packs"], locale)
-        return cls(AppDevice(app, locale=locale), Understanding(model), **kwargs)
+        return cls(AppDevice(app, locale=locale, device=device), Understanding(model),
+                   **kwargs)
 
     def write(self, text: str, prefix: str = INDENT) -> None:
         """One paragraph, wrapped and indented under the speaker's name."""
@@ -403,11 +486,15 @@ class Simulator:
                        f"{answer.body.get('error', answer.body)})", "coach: ")
             return answer
         prefix = "coach: "
-        for piece in passages(answer.ssml or "<speak/>"):
+        heard = passages(answer.heard())
+        for piece in heard:
             if isinstance(piece, str):
                 self.write(piece, prefix)
+            elif isinstance(piece, Chime):
+                self.write("[chime]", prefix)
             else:
-                self.write(f"[… {piece:.1f} s …]", prefix)
+                ticking = ", ticking" if isinstance(piece, Ticking) else ""
+                self.write(f"[… {piece:.1f} s{ticking} …]", prefix)
                 if self.wait and self.voice is None:
                     time.sleep(piece)
             prefix = INDENT
@@ -416,13 +503,33 @@ class Simulator:
             self.write(f"(if you say nothing: {said})")
         if answer.card:
             self.write(f"[card] {answer.card.get('title', '')}: {answer.card.get('content', '')}")
+        if answer.screen:
+            self.show_screen(answer.screen)
         if answer.problems:
             self.write(f"(this answer breaks Alexa's rules: {'; '.join(answer.problems)})")
         if answer.ends:
             self.write("(session ended)")
-        if self.voice and answer.ssml:
-            self.voice.say(answer.ssml)
+        if self.voice and heard:
+            self.voice.say(heard)
         return answer
+
+    def show_screen(self, screen: dict) -> None:
+        """Say which card the screen shows; write its HTML approximation to ``screens``."""
+        payload = screen["datasources"]["payload"]
+        shows = [f"{payload['heading']}: {payload.get('title', '')}"]
+        clock = (payload.get("step") or {}).get("clock")
+        if clock:
+            shows.append(f"countdown from {clock['left']} s once the speech reaches it "
+                         f"({clock['startMs'] / 1000:.1f} s in)")
+        if payload["buttons"]:
+            shows.append("buttons " + ", ".join(b["label"] for b in payload["buttons"]))
+        if self.screens:
+            self.turns += 1
+            page = self.screens / f"{self.turns:03d}-{payload['screen']}.html"
+            page.write_text(render_html(screen["document"], screen["datasources"]),
+                            encoding="utf-8")
+            shows.append(f"drawn in {page}")
+        self.write(f"[screen: {payload['screen']}] " + "; ".join(shows))
 
     def run(self, lines: list[str]) -> None:
         """Hear each line in turn, echoing it as the user's turn."""
@@ -459,11 +566,11 @@ def quiet_logs() -> Iterator[None]:
 def open_simulator(args: argparse.Namespace) -> Simulator:
     """The simulator the command line asks for: device, model and voice."""
     if args.url:
-        device: Device = HttpDevice(args.url, locale=args.locale)
+        device: Device = HttpDevice(args.url, locale=args.locale, device=args.device)
         packs = installed_packs()
     else:
         app = create_app({"VERIFY_REQUESTS": False, "DATABASE_URL": database_url(args.db)})
-        device = AppDevice(app, locale=args.locale)
+        device = AppDevice(app, locale=args.locale, device=args.device)
         packs = app.extensions["hamstring"]["packs"]
     model = json.loads(Path(args.model).read_text(encoding="utf-8")) if args.model else \
         build_model(packs, args.locale)
@@ -472,7 +579,8 @@ def open_simulator(args: argparse.Namespace) -> Simulator:
         voice = WavRecorder(Path(args.wav), args.locale)
     elif args.speak:
         voice = Speaker(args.locale)
-    return Simulator(device, Understanding(model), voice=voice, wait=not args.fast)
+    return Simulator(device, Understanding(model), voice=voice, wait=not args.fast,
+                     screens=Path(args.screens) if args.screens else None)
 
 
 def converse(simulator: Simulator) -> None:
@@ -524,6 +632,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     voice.add_argument("--wav", metavar="FILE", help="write the session's audio to FILE")
     run.add_argument("--url", help="a running skill, like http://127.0.0.1:5000/alexa "
                                    "(default: the app in this process)")
+    run.add_argument("--device", default="echo-show", choices=sorted(DEVICES),
+                     help="the device to be: echo (no screen), echo-show (a 10-inch hub with "
+                          "the ticking clock; the default), echo-show-5, echo-show-15, "
+                          "round-hub, tv, or echo-show-apl-only (a screen, no APL for Audio)")
+    run.add_argument("--screens", metavar="DIR",
+                     help="write an HTML approximation of each turn's card to DIR")
     run.add_argument("--db", help="SQLite file or database URL for progress (in process)")
     run.add_argument("--model", metavar="FILE",
                      help="an interaction model file (default: built from the installed packs)")
