@@ -291,3 +291,39 @@ def test_the_limits_checker_reads_audio_documents():
     clips["response"]["outputSpeech"] = {
         "type": "SSML", "ssml": "<speak>" + '<audio src="soundbank://x"/>' * 4 + "</speak>"}
     assert limit_problems(clips) == ["6 audio clips; Alexa plays at most 5"]
+
+
+def test_a_steps_card_line_is_shown_instead_of_its_instruction(tmp_path):
+    from skill.content import build_routine, read
+    from skill.speech import render_segment
+    from skill.turn import Screen
+
+    step = {"title": "Wall calf stretch", "kind": "hold", "hold_seconds": 30,
+            "instruction": "Hands on the wall. One foot back. Heel down. Lean in slowly.",
+            "card": "Heel down, lean in"}
+    routine = build_routine({"id": "calf", "name": "calf stretch", "when": "After a run.",
+                             "avoid": "Stop at any sharp pain.", "steps": [step]}, "test")
+    segment = routine.segments()[0]
+    speech = render_segment(routine, segment)
+    shown = presentation.screen_data(Screen("step", routine, segment), speech, "en-US",
+                                     "hub-large")
+    assert shown["lines"] == ["Heel down, lean in"]
+    assert "Heel down, lean in" not in speech.ssml()  # a card line is never spoken
+    plain = build_routine({"id": "calf", "name": "calf stretch", "when": "After a run.",
+                           "avoid": "Stop.", "steps": [{**step, "card": None}]}, "test")
+    for kind, count in (("hub-large", 4), ("hub-small", 2), ("round", 0)):
+        lines = presentation.screen_data(Screen("step", plain, segment), speech, "en-US",
+                                         kind)["lines"]
+        assert lines == ["Hands on the wall.", "One foot back.", "Heel down.",
+                         "Lean in slowly."][:count]
+    pack = tmp_path / "pack.yaml"
+    pack.write_text("pack: {id: calf, name: Calf, version: '1.0'}\nroutines:\n"
+                    "  - id: calf\n    name: calf stretch\n    when: After a run.\n"
+                    "    avoid: Stop at any sharp pain.\n    equipment: [wall]\n    steps:\n"
+                    "      - {title: Wall, instruction: Lean in., kind: instruction, "
+                    f"card: {'x' * 61}}}\n")
+    _, problems = read(pack)
+    assert [str(p).split(": expected ")[0].split(" ", 1)[1] for p in problems] == [
+        "routines[0].steps[0].card"]
+    pack.write_text(pack.read_text().replace("x" * 61, "Lean on the wall"))
+    assert read(pack)[1] == []
