@@ -195,7 +195,7 @@ SAMPLES: dict[str, tuple[str, ...]] = {
         "(what's|what is) the plan (for the week|for this week|this week)",
         "how (often|many times a week) should I (do this|do these|train|work on my hamstrings)",
         "how should I plan my week",
-        "(what about|and) this week",
+        "(what about|and|for|) this week",
     ),
     "AMAZON.NextIntent": (
         "(done|done that|I've done that|that's done|did it)",
