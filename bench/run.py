@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 
 import coldstart
+import console_start
 import memory
 import pack_scale
 import profile_turn
@@ -31,6 +32,7 @@ def benchmarks(quick: bool) -> list[tuple[str, Callable[[], list[Row]]]]:
         ("Turn throughput and latency (gunicorn, 127.0.0.1)", lambda: turn.run(seconds)),
         ("Where a turn's time goes (hot loop in one process, no HTTP)", profile_turn.run),
         ("Cold start", coldstart.run),
+        ("Console start", console_start.run),
         ("Memory", memory.run),
         ("Pack scale", pack_scale.measure),
     ]

@@ -35,9 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def command_modules() -> list:
     """Modules that add sub-commands: each has ``add_commands(subparsers)``."""
-    from skill import model, packs_cli, simulator
+    from skill import console, model, packs_cli, simulator
 
-    return [packs_cli, model, simulator]
+    return [packs_cli, model, simulator, console]
 
 
 def main(argv: list[str] | None = None) -> int:

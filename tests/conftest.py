@@ -40,3 +40,12 @@ def server(demo_app):
 def client(server, chain):
     """A device talking to the live server with signed requests."""
     return SkillClient(server.url, chain)
+
+
+@pytest.fixture(scope="session")
+def third_party_venv(tmp_path_factory):
+    """A fresh virtual environment with the project and a scaffolded third-party pack
+    pip-installed (built once per run: several test modules use it)."""
+    from tests.support.third_party import install
+
+    return install(tmp_path_factory.mktemp("third-party"))

@@ -5,54 +5,17 @@ the core: discovered, listed, validated, and played through POST /alexa over rea
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-import venv
-from pathlib import Path
-
-import pytest
 
 from skill.testing import HttpDevice
-
-ROOT = Path(__file__).parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.support.third_party import free_port, run
 
 
-def run(*command: str | Path, **kwargs) -> subprocess.CompletedProcess:
-    """Run a command as a user would: every installed pack loads (this test asks for them)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HAMSTRING_")}
-    result = subprocess.run([str(c) for c in command], capture_output=True, text=True,
-                            timeout=600, env=env, **kwargs)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result
-
-
-@pytest.fixture(scope="module")
-def environment(tmp_path_factory):
-    """A new virtual environment with the project and the scaffolded pack pip-installed."""
-    base = tmp_path_factory.mktemp("third-party")
-    venv.EnvBuilder(with_pip=True).create(base / "venv")
-    python = base / "venv" / "bin" / "python"
-    run(sys.executable, "-m", "skill.cli", "packs", "new", "calf-care", "--dir", base)
-    pack = base / "hamstring-pack-calf-care"
-    pip = (python, "-m", "pip", "install", "-q", "--disable-pip-version-check")
-    run(*pip, ROOT, "pytest")
-    run(*pip, "-e", pack)
-    return base / "venv" / "bin", pack
-
-
-def test_the_pack_is_discovered_and_listed(environment):
-    bin_dir, _ = environment
+def test_the_pack_is_discovered_and_listed(third_party_venv):
+    bin_dir, _ = third_party_venv
     listing = json.loads(run(bin_dir / "hamstring", "packs", "list", "--json").stdout)
     by_name = {p["name"]: p for p in listing["packs"]}
     assert by_name["calf-care"]["distribution"] == "hamstring-pack-calf-care"
@@ -60,20 +23,20 @@ def test_the_pack_is_discovered_and_listed(environment):
     assert {"stretching", "massage", "strengthening", "recovery"} <= set(by_name)
 
 
-def test_the_pack_validates(environment):
-    bin_dir, pack = environment
+def test_the_pack_validates(third_party_venv):
+    bin_dir, pack = third_party_venv
     assert "ok" in run(bin_dir / "hamstring", "packs", "check").stdout
     assert "ok" in run(bin_dir / "hamstring", "packs", "check", pack).stdout
 
 
-def test_the_scaffolds_own_test_passes(environment):
-    bin_dir, pack = environment
+def test_the_scaffolds_own_test_passes(third_party_venv):
+    bin_dir, pack = third_party_venv
     result = run(bin_dir / "pytest", "-q", "-p", "no:cacheprovider", pack, cwd=pack)
     assert "2 passed" in result.stdout
 
 
-def test_the_routine_plays_through_post_alexa(environment, tmp_path):
-    bin_dir, _ = environment
+def test_the_routine_plays_through_post_alexa(third_party_venv, tmp_path):
+    bin_dir, _ = third_party_venv
     port = free_port()
     env = {"PATH": str(bin_dir), "HAMSTRING_VERIFY_REQUESTS": "0",
            "HAMSTRING_DATABASE_URL": f"sqlite:///{tmp_path / 'skill.db'}"}

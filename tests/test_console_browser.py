@@ -1,0 +1,290 @@
+"""The console in a real browser: Debian's Chromium, headless, driven by Playwright.
+
+Each test types into the page and reads what it shows: the conversation, the countdown, the
+screen, the JSON of each exchange, the attributes and the pack browser.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from skill import create_app
+from skill.console import Console, create_console_app
+from skill.console_shots import CHROMIUM, chromium, say, settled
+from tests.support.client import LiveServer
+from tests.support.services import require
+from tests.support.third_party import free_port
+
+BUILT_IN = "stretching,strengthening,massage,recovery"
+NO_RECOGNITION = "delete window.SpeechRecognition; delete window.webkitSpeechRecognition;"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require(Path(CHROMIUM).exists(), f"Chromium at {CHROMIUM}")
+    require(importlib.util.find_spec("playwright") is not None, "Playwright")
+    with chromium() as launched:
+        yield launched
+
+
+def skill_app(tmp_path: Path):
+    return create_app({"VERIFY_REQUESTS": False, "LOAD_PACKS": BUILT_IN,
+                       "DATABASE_URL": f"sqlite:///{tmp_path / 'console.db'}"})
+
+
+@pytest.fixture
+def console_url(tmp_path):
+    """The console for the skill in this process, served on 127.0.0.1."""
+    with LiveServer(create_console_app(Console(skill_app(tmp_path)))) as live:
+        yield live.url
+
+
+def open_page(browser, url: str, init_script: str = ""):
+    context = browser.new_context(viewport={"width": 1300, "height": 950})
+    if init_script:
+        context.add_init_script(init_script)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(url)
+    page.wait_for_selector("body[data-ready=true]")
+    page.errors = errors
+    return page
+
+
+def last_turn(page):
+    return page.locator("#turns > li").last
+
+
+def coach(page) -> str:
+    """What the coach said in the latest turn, as the page shows it."""
+    return last_turn(page).locator(".coach").inner_text()
+
+
+def how(page) -> str:
+    """The page's note on how the latest thing said was understood."""
+    return last_turn(page).locator(".how").inner_text()
+
+
+def test_a_whole_routine_typed_from_launch_to_the_end(browser, console_url):
+    page = open_page(browser, console_url)
+    say(page, "open hamstring coach")
+    assert "Welcome to Hamstring Coach" in coach(page)
+    assert "LaunchRequest, new session" in how(page)
+    say(page, "start the foam roller release")
+    assert "StartRoutineIntent routine=foam-roller-release" in how(page)
+    assert "Let's do the foam roller release" in coach(page)
+
+    page.select_option("#pace", "4")  # holds four times faster
+    say(page, "ready")
+    assert "AMAZON.NextIntent" in how(page)
+    text = coach(page)
+    assert "Step 1 of 3: Both legs on the roller." in text
+    assert "Slow and steady." in text and "(20.0 s of silence)" in text
+    # the hold counts down live, in the turn and in the pane of what is being said
+    running = page.locator("#holds .hold.running")
+    running.wait_for(timeout=20000)
+    first = int(running.locator(".left").inner_text().split()[0])
+    page.wait_for_timeout(1000)
+    later = int(running.locator(".left").inner_text().split()[0])
+    assert 0 < later < first <= 60
+    assert last_turn(page).locator(".hold .bar[role=progressbar]").count() == 1
+
+    page.select_option("#pace", "0")  # the rest without waiting through the holds
+    page.fill("#say-text", "")
+    page.press("#say-text", "Enter")  # Enter on an empty line says next
+    settled(page)
+    assert last_turn(page).locator(".you .text").inner_text() == "next"
+    assert "Step 2 of 3: One leg at a time." in coach(page)
+    assert "Left side first." in coach(page)
+    count = page.locator("#turns > li").count()
+    page.keyboard.press("Alt+n")  # the shortcut says next too
+    settled(page)
+    assert page.locator("#turns > li").count() == count + 1
+    assert "Now the right side." in coach(page)
+    assert page.locator("#holds .hold.done").count() == 1
+    say(page, "next")
+    text = coach(page)
+    assert "Step 3 of 3: Finish." in text and "end of the foam roller release" in text
+    assert "(the session ended)" in text
+    saved = json.loads(page.locator("#saved-attributes").inner_text())
+    assert saved["history"][-1]["routine"] == "foam-roller-release"
+    assert page.errors == []
+
+
+def test_a_pain_report_stops_the_routine(browser, console_url):
+    page = open_page(browser, console_url)
+    page.select_option("#pace", "0")
+    for text in ("open hamstring coach", "start the foam roller release", "next"):
+        say(page, text)
+    assert "Step 1 of 3" in coach(page)
+    say(page, "I got a sharp pain in my hamstring")
+    assert "ReportSymptomIntent" in how(page)
+    answer = coach(page)
+    assert "Step 2" not in answer
+    assert "doctor" in answer or "physical therapist" in answer
+    session = json.loads(page.locator("#session-attributes").inner_text() or "{}")
+    assert not session.get("player") or session["player"].get("done") or \
+        "(the session ended)" in answer
+    say(page, "next")
+    assert "Step 2 of 3" not in coach(page)
+    assert page.errors == []
+
+
+def test_switching_device_and_locale(browser, console_url):
+    page = open_page(browser, console_url)
+    page.select_option("#pace", "0")
+    say(page, "open hamstring coach")
+    assert "An Echo has no screen" in page.locator("#screen").inner_text()
+
+    page.select_option("#device", "show")
+    settled(page)  # the open session ended
+    assert "SessionEndedRequest USER_INITIATED" in how(page)
+    assert "switched device or locale" in how(page)
+    say(page, "open hamstring coach")
+    assert page.locator("#screen .device.show").is_visible()
+    assert "Echo Show" in page.locator("#screen figcaption").inner_text()
+    request = json.loads(page.locator("#exchanges details[open] pre.request").inner_text())
+    assert request["context"]["Viewport"]["shape"] == "RECTANGLE"
+    assert "Alexa.Presentation.APL" in request["context"]["System"]["device"][
+        "supportedInterfaces"]
+
+    page.select_option("#device", "round")
+    say(page, "open hamstring coach")
+    assert page.locator("#screen .device.round").is_visible()
+    page.select_option("#device", "tv")
+    say(page, "open hamstring coach")
+    assert page.locator("#screen .device.tv").is_visible()
+    request = json.loads(page.locator("#exchanges details[open] pre.request").inner_text())
+    assert request["context"]["Viewport"]["mode"] == "TV"
+
+    page.select_option("#locale", "en-GB")
+    page.wait_for_function("document.documentElement.lang === 'en-GB'")
+    say(page, "open hamstring coach")
+    say(page, "my hamstrings are sore after my run")
+    assert "ReportSymptomIntent symptom=sore" in how(page)
+    request = json.loads(page.locator("#exchanges details[open] pre.request").inner_text())
+    assert request["request"]["locale"] == "en-GB"
+    assert page.errors == []
+
+
+class Recorder:
+    """WSGI middleware that keeps every body ``/alexa`` received and answered."""
+
+    def __init__(self, app) -> None:
+        self.app, self.exchanges = app, []
+
+    def __call__(self, environ, start_response):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length)
+        environ["wsgi.input"] = io.BytesIO(body)
+        chunks = list(self.app(environ, start_response))
+        if environ["PATH_INFO"] == "/alexa":
+            self.exchanges.append((json.loads(body), json.loads(b"".join(chunks))))
+        return chunks
+
+
+def test_the_json_panes_show_exactly_what_alexa_got_and_answered(browser, tmp_path):
+    recorder = Recorder(skill_app(tmp_path))
+    with LiveServer(recorder) as skill, \
+            LiveServer(create_console_app(Console(url=skill.url + "/alexa"))) as console:
+        page = open_page(browser, console.url)
+        page.select_option("#pace", "0")
+        for text in ("open hamstring coach", "start the knot release", "next", "exit"):
+            say(page, text)
+        assert "(not visible: the skill runs elsewhere" in page.locator(
+            "#saved-attributes").inner_text()
+        shown = []
+        for exchange in page.locator("#exchanges details").all():
+            if exchange.get_attribute("open") is None:
+                exchange.locator("summary").click()
+            shown.append((json.loads(exchange.locator("pre.request").inner_text()),
+                          json.loads(exchange.locator("pre.response").inner_text())))
+    assert len(recorder.exchanges) == 4
+    assert shown == recorder.exchanges
+    assert shown[-1][0]["request"]["type"] == "SessionEndedRequest"
+    session = json.loads(page.locator("#session-attributes").inner_text())
+    assert session == (recorder.exchanges[-1][1].get("sessionAttributes") or {})
+
+
+def test_without_speech_recognition_it_says_so_once_and_works_typed(browser, console_url):
+    page = open_page(browser, console_url, NO_RECOGNITION)
+    notice = page.locator("[data-notice=recognition]")
+    assert "no speech recognition" in notice.inner_text()
+    assert page.locator("#listen").is_disabled()
+    page.select_option("#pace", "0")
+    for text in ("open hamstring coach", "start the foam roller release", "next"):
+        say(page, text)
+    assert "Step 1 of 3" in coach(page)
+    assert page.locator("[data-notice=recognition]").count() == 1
+    assert page.errors == []
+
+
+def test_a_recogniser_that_fails_is_reported_once_and_typing_goes_on(browser, console_url):
+    # Chromium here has the API but no recogniser it may use: starting it fails.
+    page = open_page(browser, console_url)
+    assert page.evaluate("!!(window.SpeechRecognition || window.webkitSpeechRecognition)")
+    page.click("#listen")
+    notice = page.locator("[data-notice=recognition]")
+    notice.wait_for(timeout=15000)
+    assert "Speaking is off" in notice.inner_text() and "(error: " in notice.inner_text()
+    assert page.locator("#listen").is_disabled()
+    assert page.locator("#listen").get_attribute("aria-pressed") == "false"
+    say(page, "open hamstring coach")
+    assert "Welcome to Hamstring Coach" in coach(page)
+    assert page.locator("[data-notice=recognition]").count() == 1
+
+
+def wait_for(url: str, process: subprocess.Popen) -> None:
+    for _ in range(300):
+        if process.poll() is not None:
+            raise AssertionError(process.stdout.read())
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.1)
+    raise AssertionError(f"the console did not answer at {url}")
+
+
+def test_the_pack_browser_shows_a_pip_installed_pack(browser, third_party_venv, tmp_path):
+    bin_dir, _ = third_party_venv
+    port = free_port()
+    process = subprocess.Popen(
+        [str(bin_dir / "hamstring"), "console", "--port", str(port),
+         "--db", str(tmp_path / "third.db")],
+        env={"PATH": str(bin_dir)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        wait_for(url + "api/state", process)
+        page = open_page(browser, url)
+        problems = page.locator("#pack-problems").inner_text()
+        assert "no problems in 5 packs" in problems
+        pack = page.locator("#pack-list details[data-pack=calf-care]")
+        pack.locator("> summary").click()
+        assert "installed from hamstring-pack-calf-care" in pack.inner_text()
+        routine = pack.locator("details[data-routine=calf-care-routine]")
+        routine.locator("> summary").click()
+        rows = [row.inner_text() for row in routine.locator("tbody tr").all()]
+        assert "Lying hamstring stretch" in rows[0] and "30 s each side" in rows[0]
+        assert "15 s: Breathe out slowly." in rows[0]
+        assert "Bridges" in rows[1] and "8 reps" in rows[1]
+        page.select_option("#pace", "0")
+        routine.get_by_role("button", name="Start the calf care routine").click()
+        settled(page)
+        assert "Step 1 of 2: Lying hamstring stretch." in coach(page)
+        assert page.errors == []
+    finally:
+        process.terminate()
+        out = process.communicate(timeout=10)[0]
+    assert "FOR LOCAL DEVELOPMENT ONLY" in out and "verification OFF" in out
