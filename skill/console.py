@@ -16,6 +16,7 @@ import ipaddress
 import json
 import logging
 import sys
+import tempfile
 import threading
 import uuid
 from dataclasses import dataclass
@@ -52,7 +53,7 @@ class DeviceKind:
 APL = {"Alexa.Presentation.APL": {"runtime": {"maxVersion": "2024.2"}}}
 DEVICES: dict[str, DeviceKind] = {
     "echo": DeviceKind("Echo (no screen)", {}),
-    "show": DeviceKind("Echo Show (landscape hub)", APL, {
+    "show": DeviceKind("Echo Show", APL, {
         "shape": "RECTANGLE", "mode": "HUB", "pixelWidth": 1280, "pixelHeight": 800,
         "dpi": 160, "currentPixelWidth": 1280, "currentPixelHeight": 800,
         "touch": ["SINGLE"], "keyboard": []}),
@@ -465,31 +466,47 @@ def run_console(args: argparse.Namespace) -> int:
               "verification and shows every request. It listens on 127.0.0.1 unless you add "
               "--allow-remote.", file=sys.stderr)
         return 2
+    if args.screenshot:
+        return take_screenshots(args)
     with quiet_logs():
         console = open_console(args.url, args.db)
         try:
-            server = serve(console, args.host, 0 if args.screenshot else args.port)
+            server = serve(console, args.host, args.port)
         except OSError as error:
             print(f"cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
             return 1
         address = f"http://{args.host}:{server.server_port}/"
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        if args.screenshot:
-            from skill.console_shots import screenshots
-
-            thread = threading.Thread(target=server.serve_forever, daemon=True)
-            thread.start()
-            try:
-                for path in screenshots(address, Path(args.screenshot)):
-                    print(f"wrote {path}")
-            finally:
-                server.shutdown()
-            return 0
         print(banner(console, address), flush=True)
         try:
             server.serve_forever()
         except KeyboardInterrupt:
             print()
+    return 0
+
+
+def take_screenshots(args: argparse.Namespace) -> int:
+    """``--screenshot DIR``: a short visit in headless Chromium, one PNG per pane. In process,
+    progress goes to a throwaway SQLite file unless ``--db`` names one."""
+    from skill.console_shots import screenshots
+
+    with tempfile.TemporaryDirectory() as folder, quiet_logs():
+        db = args.db or str(Path(folder) / "screenshots.db")
+        console = open_console(args.url, db)
+        if not args.db:
+            console.database = "a throwaway SQLite file"
+        server = serve(console, "127.0.0.1", 0)
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            for path in screenshots(f"http://127.0.0.1:{server.server_port}/",
+                                    Path(args.screenshot)):
+                print(f"wrote {path}")
+        except RuntimeError as error:
+            print(error, file=sys.stderr)
+            return 1
+        finally:
+            server.shutdown()
     return 0
 
 

@@ -114,7 +114,7 @@ def test_a_whole_routine_typed_from_launch_to_the_end(browser, console_url):
     assert page.locator("#holds .hold.done").count() == 1
     say(page, "next")
     text = coach(page)
-    assert "Step 3 of 3: Finish." in text and "end of the foam roller release" in text
+    assert "Step 3 of 3: Rest and shake out." in text and "end of the foam roller release" in text
     assert "(the session ended)" in text
     saved = json.loads(page.locator("#saved-attributes").inner_text())
     assert saved["history"][-1]["routine"] == "foam-roller-release"
@@ -288,3 +288,16 @@ def test_the_pack_browser_shows_a_pip_installed_pack(browser, third_party_venv, 
         process.terminate()
         out = process.communicate(timeout=10)[0]
     assert "FOR LOCAL DEVELOPMENT ONLY" in out and "verification OFF" in out
+
+
+def test_the_screenshot_command_writes_a_picture_of_each_pane(browser, tmp_path, capsys):
+    from skill.cli import main
+    from skill.console_shots import PANES
+
+    assert main(["console", "--screenshot", str(tmp_path / "shots")]) == 0
+    written = sorted(p.name for p in (tmp_path / "shots").glob("*.png"))
+    assert written == sorted([*(f"console-{pane}.png" for pane in PANES), "console.png"])
+    for name in written:
+        data = (tmp_path / "shots" / name).read_bytes()
+        assert data.startswith(b"\x89PNG") and len(data) > 5000, name
+    assert "wrote" in capsys.readouterr().out
