@@ -10,6 +10,7 @@ import importlib.util
 import io
 import json
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -19,7 +20,7 @@ import pytest
 
 from skill import create_app
 from skill.console import Console, create_console_app
-from skill.console_shots import CHROMIUM, chromium, say, settled
+from skill.console_shots import CHROMIUM, PANES, chromium, say, settled
 from tests.support.client import LiveServer
 from tests.support.services import require
 from tests.support.third_party import free_port
@@ -290,14 +291,16 @@ def test_the_pack_browser_shows_a_pip_installed_pack(browser, third_party_venv, 
     assert "FOR LOCAL DEVELOPMENT ONLY" in out and "verification OFF" in out
 
 
-def test_the_screenshot_command_writes_a_picture_of_each_pane(browser, tmp_path, capsys):
-    from skill.cli import main
-    from skill.console_shots import PANES
-
-    assert main(["console", "--screenshot", str(tmp_path / "shots")]) == 0
+def test_the_screenshot_command_writes_a_picture_of_each_pane(tmp_path):
+    # its own process: Playwright's sync API runs one browser session per thread
+    require(Path(CHROMIUM).exists(), f"Chromium at {CHROMIUM}")
+    result = subprocess.run([sys.executable, "-m", "skill.cli", "console", "--screenshot",
+                             str(tmp_path / "shots")], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
     written = sorted(p.name for p in (tmp_path / "shots").glob("*.png"))
     assert written == sorted([*(f"console-{pane}.png" for pane in PANES), "console.png"])
     for name in written:
         data = (tmp_path / "shots" / name).read_bytes()
         assert data.startswith(b"\x89PNG") and len(data) > 5000, name
-    assert "wrote" in capsys.readouterr().out
+    assert result.stdout.count("wrote ") == len(written)
