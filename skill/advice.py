@@ -13,8 +13,9 @@ from datetime import UTC, date, datetime
 from skill.catalog import ProductTip
 from skill.engine import Routine
 from skill.plan import WEEK_DAYS, plan_week
+from skill.reading import HABITS
 from skill.speech import Speech
-from skill.triage import QUESTIONS, Profile, choose, recognise
+from skill.triage import QUESTIONS, RED_FLAGS, Profile, choose, recognise
 from skill.turn import Reply, Screen, Turn, ask
 
 HISTORY_LENGTH = 20  # reports, and finished routines, kept per user
@@ -41,7 +42,18 @@ class AdviceTurns:
         """The user says how their hamstrings feel (and when, and maybe that they already
         stretch a lot): advise and offer a routine."""
         profile = Profile.from_dict(turn.session.get("profile"))
+        heard = symptom
         symptom = recognise(symptom) if symptom else None
+        if symptom not in RED_FLAGS:  # read the words of a whole phrase, whichever slot
+            feeling = self.reader.feeling(heard, timing, habit)
+            if not feeling.symptom and not profile.symptom:
+                wish = self.reader.wish(heard, timing)
+                if wish:  # "I've only got a tennis ball": a request, not a symptom
+                    return self.choose(turn, wish, heard or "")
+            symptom = feeling.symptom or symptom
+            timing = feeling.timing
+            habit = habit if habit in HABITS else "stretches-a-lot" if feeling.stretches_a_lot \
+                else None
         if symptom and symptom != profile.symptom:
             # Only slot ids go into the saved history, never a phrase as it was heard.
             recurring = SLOT_ID.fullmatch(symptom) is not None \
@@ -50,7 +62,7 @@ class AdviceTurns:
                               recurring=recurring)
         elif timing:
             profile = Profile(**{**profile.to_dict(), "timing": timing})
-        if habit:  # any value: Alexa only fills it from the "stretch a lot" phrases
+        if habit:
             profile = Profile(**{**profile.to_dict(), "stretches_a_lot": True})
         return self.triage(turn, profile)
 

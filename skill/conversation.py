@@ -14,23 +14,25 @@ from datetime import UTC, datetime, timedelta
 
 from skill.advice import HISTORY_LENGTH, AdviceTurns
 from skill.catalog import Catalog
+from skill.choosing import LIST_PAGE, ChoosingTurns
 from skill.engine import Player, Routine, Segment
-from skill.speech import Speech, number, render_segment, seconds_phrase, spoken_list
+from skill.reading import Reader
+from skill.speech import Speech, number, render_segment, seconds_phrase, spoken_list, with_article
 from skill.triage import Advice, Profile
 from skill.turn import Reply, RoutineEvent, Screen, Turn, ask
 
 log = logging.getLogger(__name__)
 
 RENDER_CACHE = 4096  # rendered segments kept per process
-LIST_PAGE = 5  # names said at once before "say more to hear the rest"
 HEARD = 0.9  # of a turn's estimated speech time, after which it counts as heard
 TURN_BUDGET = 84.0  # seconds of segment speech, leaving room for the closing question
 SAFETY_NOTE = "I'm a coach, not a doctor: if anything gives you a sharp pain, stop."
 
 
-class Coach(AdviceTurns):
+class Coach(AdviceTurns, ChoosingTurns):
     """The conversation. Holds the catalog and a callback for routine events; the triage
-    and product tips are in ``AdviceTurns``."""
+    and product tips are in ``AdviceTurns``, finding and listing routines in
+    ``ChoosingTurns``."""
 
     def __init__(
         self,
@@ -39,6 +41,7 @@ class Coach(AdviceTurns):
         advise: Callable[[Profile, str], list[Advice]] | None = None,
     ) -> None:
         self.catalog = catalog
+        self.reader = Reader(catalog)
         self.notify = notify or (lambda event: None)
         self.advise = advise or (lambda profile, locale: [])
         self.static = {r.id for r in catalog.routines.values() if "static" in r.tags}
@@ -248,22 +251,13 @@ class Coach(AdviceTurns):
             return self.tip(tip, turn)
         if routine:
             return self.begin(turn, routine)
+        wish = self.reader.wish(spoken)
+        if wish:  # "the stretching one", "something with a strap"
+            return self.choose(turn, wish, spoken or "")
         speech = Speech()
         if spoken:
             speech.say(f"I don't know a routine called {spoken}.")
         return self.list_routines(turn, speech)
-
-    def list_routines(self, turn: Turn, speech: Speech | None = None, start: int = 0) -> Reply:
-        """Name the routines there are (a few at a time) and ask which one."""
-        speech = speech or Speech()
-        names = [self.name(r, turn) for r in self.catalog.routines.values()]
-        if not names:
-            speech.say("No routines are installed yet.")
-            return Reply(speech)
-        hint = self.name_some(turn, "routine-choice", names, start, speech,
-                              "I have these routines:" if start == 0 else "There's also")
-        return ask(speech, "Which one would you like?" + hint,
-                   f"Which routine would you like? For example, say start the {names[0]}.")
 
     def name_some(self, turn: Turn, kind: str, names: list[str], start: int, speech: Speech,
                   intro: str) -> str:
@@ -279,8 +273,9 @@ class Coach(AdviceTurns):
     def more(self, turn: Turn) -> Reply:
         """Name the next few of the list said last."""
         start = turn.offer.get("from")
-        if start and turn.offer.get("kind") == "routine-choice":
-            return self.list_routines(turn, start=start)
+        routines = self.more_routines(turn)
+        if routines:
+            return routines
         if start and turn.offer.get("kind") == "product-choice":
             return self.list_products(turn, Speech(), start)
         if self.player(turn):
@@ -491,9 +486,3 @@ class Coach(AdviceTurns):
         """Answer a routine command when no routine is running."""
         return self.menu(Speech().say("There's no routine running right now."))
 
-
-def with_article(thing: str) -> str:
-    """'a strap', 'an exercise ball'; plurals and 'some ...' are left alone."""
-    if thing.endswith("s") or thing.split()[0] in ("a", "an", "some", "your", "two"):
-        return thing
-    return ("an " if thing[0] in "aeiou" else "a ") + thing

@@ -54,6 +54,8 @@ log = logging.getLogger(__name__)
 turn_error: ContextVar[BaseException | None] = ContextVar("turn_error", default=None)
 
 Action = Callable[[Coach, Turn, HandlerInput], Reply]
+# The slots of FindRoutineIntent: whichever holds the words, all of them are read.
+FIND_SLOTS = ("category", "exercise", "equipment", "duration", "ordinal")
 USER_EVENT = "Alexa.Presentation.APL.UserEvent"
 # Screens that stay up when the turn ends the session. On a device with a screen, a response
 # that leaves shouldEndSession unset keeps the session open for about 30 seconds with the
@@ -348,6 +350,8 @@ def routes() -> list[tuple[Callable[[HandlerInput], bool], Action]]:
         (is_request_type("LaunchRequest"), lambda c, t, h: c.launch(t)),
         (intent("StartRoutineIntent"), lambda c, t, h: c.start_routine(t, slot(h, "routine"))),
         (intent("ListRoutinesIntent"), lambda c, t, h: c.list_routines(t)),
+        (intent("FindRoutineIntent"),
+         lambda c, t, h: c.find_routine(t, *(slot(h, name) for name in FIND_SLOTS))),
         (intent("MoreIntent"), lambda c, t, h: c.more(t)),
         (intent("ReportSymptomIntent"),
          lambda c, t, h: c.report_symptom(t, slot(h, "symptom"), slot(h, "timing"),

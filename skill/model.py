@@ -18,8 +18,9 @@ from pathlib import Path
 
 from skill.catalog import normalise
 from skill.engine import LOCALES
-from skill.handlers import handled_intents
+from skill.handlers import FIND_SLOTS, handled_intents
 from skill.plugins import Packs, installed_packs
+from skill.reading import HABITS, LOCAL_WORDS, NO_EQUIPMENT, ORDINALS, Reader
 
 INVOCATION_NAME = "hamstring coach"
 MODEL_DIR = Path("interaction_models")
@@ -36,17 +37,19 @@ SHORT_NAME_WORDS = {"the", "a", "an", "for", "to", "of"}
 
 # Slot name -> slot type of every custom slot.
 SLOT_TYPES = {"routine": "ROUTINE", "product": "PRODUCT", "symptom": "SYMPTOM",
-              "timing": "TIMING", "habit": "HABIT", "topic": "TOPIC"}
+              "timing": "TIMING", "habit": "HABIT", "topic": "TOPIC", "category": "CATEGORY",
+              "exercise": "EXERCISE", "equipment": "EQUIPMENT", "duration": "LENGTH",
+              "ordinal": "ORDINAL"}
 CUSTOM_SLOTS = {
     "StartRoutineIntent": ("routine",),
     "ProductTipsIntent": ("product",),
     "ReportSymptomIntent": ("symptom", "timing", "habit"),
     "TopicIntent": ("topic",),
+    "FindRoutineIntent": FIND_SLOTS,
 }
-# The one habit the triage asks about ("Do you already stretch a lot?"), said unasked.
-HABITS = {"stretches-a-lot": ["stretch a lot", "stretch every day", "stretch all the time",
-                              "keep stretching", "already stretch", "stretch loads",
-                              "do a lot of stretching", "stretch them a lot"]}
+# Lengths the LENGTH slot lists besides short and long ("ten minutes").
+SAID_MINUTES = ("two", "three", "four", "five", "six", "seven", "eight", "ten", "twelve",
+                "fifteen", "twenty", "thirty")
 
 # Sample utterances. "(a|b|)" expands to each choice; an empty choice makes it optional.
 SAMPLES: dict[str, tuple[str, ...]] = {
@@ -64,6 +67,41 @@ SAMPLES: dict[str, tuple[str, ...]] = {
         "(I want to|I'd like to|let's) (do a routine|stretch|work out|do some stretches)",
         "(start|do|begin) my (stretches|stretching|exercises|workout)",
     ),
+    "FindRoutineIntent": (
+        "{category}",
+        "{equipment}",
+        "(the|) {category} (one|routine|routines|session|please)",
+        "(some|a bit of|a little) {category} (work|exercises|please|)",
+        "(I want|I'd like|I need|let's do|can we do|let's have|give me|how about|maybe) "
+        "(some|a bit of|a|) {category} (routine|session|work|)",
+        "(I want to|I'd like to|can I|let's) (do|try) (some|a bit of) {category}",
+        "(something|anything|a routine|one|the one|a workout) (with|using|for) (a|an|the|my|) "
+        "{equipment}",
+        "(I|I've|I) (only|just) (have|got) (a|an|the|my|) {equipment}",
+        "I (have|got) (a|an|the|my) {equipment} (here|with me|)",
+        "I've got (a|an|my) {equipment} (here|with me|)",
+        "(only|just) (a|an|the|my|) {equipment}",
+        "(all|) I have is (a|an|my|) {equipment}",
+        "what can I do with (a|an|the|my|) {equipment}",
+        "(something|anything|a routine|one|a workout) {equipment}",
+        "(I have|I've got|I got|there's) {equipment} (here|with me|)",
+        "(I've got|I have|I only have|I've only got|I just have) {duration}",
+        "(something|anything|a routine|one) (for|that takes|under|in|of|lasting) {duration}",
+        "(something|anything) {duration}",
+        "(a|) {duration} (one|routine|session|workout) (please|)",
+        "(the|) {duration} one",
+        "(a|) {duration} {category} (session|routine|)",
+        "{duration} of {category}",
+        "what can I do in {duration}",
+        "(I'm|I am) {duration}",
+        "(the|) {ordinal} (one|routine|option|please|)",
+        "(let's do|I'll do|I'll take|I want|I'd like|give me|go with|start) the {ordinal} "
+        "(one|)",
+        "{exercise}",
+        "(I want to do|let's do|can we do|I'd like to do|I feel like) (some|a few|) {exercise}",
+        "(something|a routine|one|the one|anything) with (some|) {exercise} (in it|)",
+        "(which|what) (routine|one) has {exercise} (in it|)",
+    ),
     "ListRoutinesIntent": (
         "(list|read me|tell me|give me|show me|what are) (the|your|all the) (routines|workouts|"
         "exercises|options)",
@@ -75,6 +113,7 @@ SAMPLES: dict[str, tuple[str, ...]] = {
         "what other (routines|exercises) (are there|do you have)",
         "(other|more) (routines|options)",
         "(list|read) them",
+        "(what have you got|what've you got|what do you offer|what's on offer)",
         "I'm not sure which one",
         "I don't know which one",
     ),
@@ -241,6 +280,7 @@ SAMPLES: dict[str, tuple[str, ...]] = {
         "(no thank you|nope|not now|not really|not today|not right now)",
         "(no|) (I'm not|I don't|it doesn't)",
         "no (start fresh|fresh start)",
+        "no (not really|not now|not today|thanks|thank you|I'm good|I'm okay)",
     ),
     "AMAZON.HelpIntent": (
         "(what can I say|what do I say|what can you do)",
@@ -297,6 +337,16 @@ LOCAL_SAMPLES: dict[str, dict[tuple[str, ...], tuple[str, ...]]] = {
     "ListRoutinesIntent": {
         COMMONWEALTH: ("what (routines|exercises) have you got",),
     },
+    "FindRoutineIntent": {
+        ("en-GB", "en-AU"): ("(give me|let's have|fancy) a quick {category}",
+                             "(I've|I have) only got (a|an|my|) {equipment} to hand",
+                             "(I've|I have) only got {duration} spare"),
+        ("en-AU",): ("(a|) quick {category} sesh", "a {duration} sesh"),
+        ("en-IN",): ("(please|kindly) (give me|start) (some|a|) {category} (exercise|exercises|"
+                     "routine)", "I have only {duration}", "I have only (a|an|) {equipment}"),
+        ("en-US", "en-CA"): ("(gimme|let's get in) some {category}",
+                             "I've only got {duration} to spare"),
+    },
     "AMAZON.RepeatIntent": {
         ("en-US", "en-CA"): ("what was that",),
         COMMONWEALTH: ("(pardon|sorry what was that|come again)",),
@@ -340,6 +390,19 @@ def _value(value_id: str, name: str, synonyms: Iterable[str]) -> dict:
     return {"id": value_id, "name": entry}
 
 
+GENERIC_WORDS = {"stretch", "roll", "time", "ball", "roller", "spot", "it", "out", "thigh",
+                 "edges", "down", "in", "start", "wall", "flexor", "quads", "circle", "knot"}
+
+
+def plurals(name: str) -> list[str]:
+    """'glute bridge' also said 'glute bridges'; 'leg swings' also 'leg swing'."""
+    head, _, _ = name.rpartition(" ")
+    last = name.split()[-1]
+    other = last[:-1] if last.endswith("s") and not last.endswith("ss") else \
+        last + ("es" if last.endswith(("ch", "sh", "ss", "x")) else "s")
+    return [f"{head} {other}".strip()]
+
+
 def slot_types(packs: Packs, locale: str) -> list[dict]:
     """ROUTINE, PRODUCT, TOPIC, SYMPTOM and TIMING with the values the packs contribute."""
     catalog = packs.catalog
@@ -350,15 +413,43 @@ def slot_types(packs: Packs, locale: str) -> list[dict]:
                        [*p.synonyms, *(t for _, t in p.name.by_locale)])
                 for p in catalog.products.values()]
     topics = [_value(t.id, t.questions[0], t.questions[1:]) for t in catalog.topics.values()]
-    words = packs.model_words(locale)
+    said = packs.model_words(locale)
 
-    def word_values(kind: str) -> list[dict]:
+    def word_values(kind: str, local: dict[str, dict[str, list[str]]]) -> list[dict]:
+        merged = {word_id: [*phrases, *local.get(kind, {}).get(word_id, [])]
+                  for word_id, phrases in said.get(kind, {}).items()}
         return [_value(word_id, (phrases or [word_id])[0], phrases[1:])
-                for word_id, phrases in words.get(kind, {}).items()]
+                for word_id, phrases in merged.items()]
 
+    def table_values(table: dict[str, list[str]]) -> list[dict]:
+        return [_value(key, said[0] if said else key.replace("-", " "), said[1:])
+                for key, said in table.items()]
+
+    reader = Reader(catalog)
+    exercises = {}
+    for routine in catalog.routines.values():
+        for title in reader.exercises(routine):
+            exercises.setdefault(title.replace(" ", "-"), [title, *plurals(title)])
+            head = title.split()[-1]
+            if head not in GENERIC_WORDS:  # "bridges", for every kind of bridge
+                many = head if head.endswith("s") else plurals(head)[0]
+                exercises.setdefault(many, [many, *plurals(many)])
+    local = LOCAL_WORDS.get(locale, {})
+    lengths = {**reader.table("lengths"),
+               **{f"{n}-minutes": [f"{n} minutes", f"{n} minute", f"{n} mins"]
+                  for n in SAID_MINUTES}, "half-an-hour": ["half an hour", "thirty minutes"]}
+    ordinals = {w: [p for p, m in ORDINALS.items() if m == n and not p[0].isdigit()]
+                for w, n in ORDINALS.items() if " " not in w and not w[0].isdigit()}
+    # A routine's own name wins: "tennis ball" on its own starts the tennis ball release.
+    taken = {normalise(n) for r in catalog.routines.values() for n in (r.name.default, *r.synonyms)}
+    equipment = {k: [p for p in said if normalise(p) not in taken]
+                 for k, said in {**reader.table("equipment"), "no-equipment": NO_EQUIPMENT}.items()}
+    equipment = {k: said for k, said in equipment.items() if said}
     types = {"ROUTINE": routines, "PRODUCT": products, "TOPIC": topics,
-             "SYMPTOM": word_values("symptoms"), "TIMING": word_values("timings"),
-             "HABIT": [_value(key, said[0], said[1:]) for key, said in HABITS.items()]}
+             "SYMPTOM": word_values("symptoms", local), "TIMING": word_values("timings", local),
+             "HABIT": table_values(HABITS), "CATEGORY": table_values(reader.table("categories")),
+             "EQUIPMENT": table_values(equipment), "LENGTH": table_values(lengths),
+             "ORDINAL": table_values(ordinals), "EXERCISE": table_values(exercises)}
     return [{"name": name, "values": sorted(values, key=lambda v: v["id"])}
             for name, values in sorted(types.items())]
 

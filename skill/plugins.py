@@ -34,6 +34,7 @@ import pluggy
 from skill import config, hookspecs
 from skill.catalog import AdviceRule, Catalog, PackInfo, ProductTip
 from skill.content import PackContent, Problem, load_pack
+from skill.engine import LOCALES
 from skill.triage import Advice, Profile, advice_from_rule, rule_matches
 from skill.turn import RoutineEvent
 
@@ -368,8 +369,21 @@ def load_packs(load: list[str] | None = None, disable: Iterable[str] = (),
         if _list_of(answer, ProductTip) is None:
             packs.report(name, "register_product_tips", "did not return a list of ProductTip")
     _check_references(packs, content_hooks)
+    packs.catalog.words = read_words(packs)
     packs.loaded = True
     return packs
+
+
+def read_words(packs: Packs) -> dict[str, dict[str, list[str]]]:
+    """Every locale's words of every pack together: what the conversation reads in a phrase
+    (a British "trainers" heard by the en-US skill still means running shoes)."""
+    merged: dict[str, dict[str, list[str]]] = {}
+    for locale in LOCALES:
+        for kind, values in packs.model_words(locale).items():
+            for value, phrases in values.items():
+                target = merged.setdefault(kind, {}).setdefault(value, [])
+                target += [p for p in phrases if p not in target]
+    return merged
 
 
 def _add_content(packs: Packs, content_hooks: ContentHooks, name: str, answer: Any) -> None:

@@ -122,14 +122,22 @@ def heard(value: str) -> str:
     return text
 
 
-def spoken_list(items: Iterable[str], more: int = 0) -> str:
-    """'a', 'a and b', 'a, b and c'; with ``more`` left unsaid, 'a, b, c and 3 more'."""
+def spoken_list(items: Iterable[str], more: int = 0, conjunction: str = "and") -> str:
+    """'a', 'a and b', 'a, b and c' (or 'a, b or c'); with ``more`` left unsaid, 'a, b, c
+    and 3 more'."""
     items = list(items)
     if more:
         return ", ".join(items) + f" and {more} more"
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return ", ".join(items[:-1]) + f" {conjunction} " + items[-1]
+
+
+def with_article(thing: str) -> str:
+    """'a strap', 'an exercise ball'; plurals and 'some ...' are left alone."""
+    if thing.endswith("s") or thing.split()[0] in ("a", "an", "some", "your", "two"):
+        return thing
+    return ("an " if thing[0] in "aeiou" else "a ") + thing
 
 
 def number(n: int) -> str:

@@ -9,6 +9,7 @@ import pytest
 
 from skill.engine import LOCALES
 from skill.plugins import load_packs
+from skill.speech import number
 from tests.support.client import LiveServer, SkillClient, make_app
 from tests.support.speech import hold_spans
 
@@ -82,26 +83,29 @@ def test_routine_plays_start_to_finish(built_in_server, chain_module, routine_id
             assert following.text.startswith(f"Set {number} of "), following.text[:60]
 
 
-def test_routines_are_named_five_at_a_time_and_more_names_the_rest(built_in_server,
-                                                                    chain_module):
+def test_lists_name_the_kinds_first_then_their_routines_five_at_a_time(built_in_server,
+                                                                        chain_module):
     client = SkillClient(built_in_server.url, chain_module, user_id="user-list")
-    names = [r.name.default for r in CATALOG.routines.values()]
-    assert len(names) > 5
+    kinds = {r.pack for r in CATALOG.routines.values()}
     answer = client.say("ListRoutinesIntent")
-    assert answer.text.startswith(f"I have these routines: {', '.join(names[:5])} and "
-                                  f"{len(names) - 5} more. Which one would you like? "
-                                  "Say more to hear the rest.")
-    pages = [answer.text]
-    while "Say more" in answer.text:
-        answer = client.say("MoreIntent")
-        pages.append(answer.text)
-    assert len(pages) == -(-len(names) // 5)
-    assert all(name in " ".join(pages) for name in names)
-    assert answer.text.startswith("There's also ") and not answer.ends
-    assert answer.text.endswith("Which one would you like?")
-    nothing = client.say("MoreIntent")
-    assert nothing.text.startswith("There's nothing more to list.")
-
+    assert answer.text.startswith(f"I have {number(len(kinds))} kinds of routine: ")
+    assert answer.text.endswith("Which kind would you like?") and not answer.ends
+    named = []
+    for kind in sorted(kinds):
+        routines = [r for r in CATALOG.routines.values() if r.pack == kind]
+        answer = client.say("FindRoutineIntent", category=kind)
+        pages = [answer.text]
+        while "Say more" in answer.text:
+            answer = client.say("MoreIntent")
+            assert answer.text.startswith("There's also ")
+            pages.append(answer.text)
+        assert len(pages) == -(-len(routines) // 5)
+        assert answer.text.endswith("Which one would you like?") and not answer.ends
+        named += [r.name.default for r in routines if r.name.default in " ".join(pages)]
+        nothing = client.say("MoreIntent")
+        assert nothing.text.startswith("There's nothing more to list.")
+        client.say("ListRoutinesIntent")
+    assert sorted(named) == sorted(r.name.default for r in CATALOG.routines.values())
 
 
 @pytest.mark.parametrize("routine_id", sorted(CATALOG.routines))

@@ -223,13 +223,14 @@ def test_pauses_are_waited_through_unless_fast(tmp_path, monkeypatch):
 
 def test_talking_to_a_running_skill_over_http(tmp_path, capsys):
     script = tmp_path / "script.txt"
-    script.write_text("open hamstring coach\nlist routines\nstop\n")
+    script.write_text("open hamstring coach\nlist routines\nthe stretching one\nstop\n")
     with LiveServer(local_app(tmp_path)) as live:
         code = main(["simulate", "--url", f"{live.url}/alexa", "--script", str(script),
                      "--fast"])
     assert code == 0
     in_order(capsys.readouterr().out, "Welcome to Hamstring Coach.", "-> ListRoutinesIntent",
-             "I have these routines: foam roller release", "-> AMAZON.StopIntent",
+             "I have three kinds of routine:", "-> FindRoutineIntent category=stretching",
+             "For stretching, I have the after run stretches", "-> AMAZON.StopIntent",
              "(session ended)")
 
 

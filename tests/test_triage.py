@@ -249,7 +249,7 @@ def test_a_red_flag_in_words_alexa_did_not_resolve_still_stops_everything(talk, 
 
 
 def test_an_unknown_symptom_gets_asked_again_and_is_not_stored(talk, triage_app):
-    answer = talk.say("ReportSymptomIntent", symptom="kind of wobbly and weird")
+    answer = talk.say("ReportSymptomIntent", symptom="kind of fizzy and weird")
     assert "I'm not sure what to suggest for that." in answer.text
     assert answer.text.endswith("Do your hamstrings feel tight, sore, stiff, or cramping?")
     assert "symptom" not in answer.attributes["profile"]
