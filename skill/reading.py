@@ -284,7 +284,9 @@ class Reader:
     def exercise_words(self, text: str) -> tuple[str, ...]:
         """The words of ``text`` that name an exercise in some routine ('bridges'); empty
         when they name none."""
-        said = tuple(w for w in text.split() if w not in FILLER and w != ",")
+        said = tuple(w for w in text.split() if w not in FILLER and w != ","
+                     and w not in ORDINALS and w not in NUMBERS and w not in SHORT
+                     and w not in LONG and not w.startswith("minute"))
         if said and self.with_exercise(said):
             return said
         return ()
