@@ -123,6 +123,7 @@ SAMPLES: dict[str, tuple[str, ...]] = {
         "how (much|much time|long) is left",
         "how (much longer|long to go|long left|much further|much more is there)",
         "how far along am I",
+        "how many more (steps|exercises|stretches|to go|sets|)",
         "(where am I|what step am I on|which step is this|what step is this)",
         "(am I|are we) (nearly|almost) (done|finished|there)",
         "how long until I'm (done|finished)",
@@ -186,6 +187,9 @@ SAMPLES: dict[str, tuple[str, ...]] = {
         "{timing} (my hamstrings|they|my legs) (are|feel|felt) {symptom}",
         "{timing} (my hamstring|it) (is|feels|felt) {symptom}",
         "(I feel|I'm|I am) {symptom} ({timing}|)",
+        "(kind of|a bit|a little|pretty|really|quite|very|so|super) {symptom}",
+        "I (felt|feel|had|got|get|noticed) {symptom} (in my hamstring|in my leg|in the back of my "
+        "leg|in the back of my thigh|)",
         "(I have|I've got|I got|there's) {symptom} (in my hamstrings|in my hamstring|in the back "
         "of my leg|in the back of my thigh|)",
         "(I have|I've got) {symptom} (in my hamstrings|) {timing}",
@@ -659,8 +663,8 @@ def describe(model: dict) -> str:
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
-    """Add ``model build`` and ``model check``."""
-    model = commands.add_parser("model", help="build and check the interaction models")
+    """Add ``model build``, ``model check`` and ``model evaluate``."""
+    model = commands.add_parser("model", help="build, check and evaluate the interaction models")
     sub = model.add_subparsers(dest="model_command", required=True)
     build = sub.add_parser("build", help="write interaction_models/<locale>.json from the packs")
     build.add_argument("--out", default=str(MODEL_DIR), help="where to write the models")
@@ -668,3 +672,24 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     check = sub.add_parser("check", help="validate models against Alexa's rules")
     check.add_argument("files", nargs="*", help="model files (default: every locale's)")
     check.set_defaults(func=check_command)
+    evaluate = sub.add_parser("evaluate", help="score natural utterances against the models "
+                              "with two offline judges")
+    evaluate.add_argument("files", nargs="+", help="evaluation files (YAML)")
+    evaluate.add_argument("--locale", choices=LOCALES,
+                          help="judge every file as this locale (default: each file's)")
+    evaluate.add_argument("--model", metavar="FILE",
+                          help="a model file (default: interaction_models/<locale>.json)")
+    evaluate.add_argument("--min-exact", type=float, default=0.9, metavar="RATIO",
+                          help="the exact matcher's lowest passing accuracy (0.9)")
+    evaluate.add_argument("--min-statistical", type=float, default=0.95, metavar="RATIO",
+                          help="the statistical judge's lowest passing accuracy (0.95)")
+    evaluate.add_argument("--reject", type=float, default=0.3, metavar="P",
+                          help="below this probability the statistical judge hears Fallback")
+    evaluate.set_defaults(func=evaluate_command)
+
+
+def evaluate_command(args: argparse.Namespace) -> int:
+    """``model evaluate``, with the judges (and scikit-learn) loaded only when asked for."""
+    from skill.evaluate import evaluate_command as run
+
+    return run(args)

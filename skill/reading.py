@@ -46,8 +46,9 @@ LOCAL_WORDS: dict[str, dict[str, dict[str, list[str]]]] = {
 # Words for equipment a routine may name, said the way people have them at home.
 EQUIPMENT_WORDS = {
     "foam roller": ["foam roller", "roller", "foam roll", "rolling pin"],
-    "strap": ["strap", "yoga strap", "band", "resistance band", "belt", "dressing gown cord",
-              "dog lead", "rope", "scarf"],
+    "strap": ["strap", "yoga strap", "belt", "dressing gown cord", "dog lead", "rope", "scarf"],
+    "resistance band": ["resistance band", "exercise band", "loop band", "band", "stretch band",
+                        "theraband"],
     "towel": ["towel", "bath towel", "tea towel"],
     "tennis ball": ["tennis ball", "tennis balls", "cricket ball"],
     "baseball": ["baseball", "softball"],
@@ -90,7 +91,8 @@ FILLER = {"the", "a", "an", "some", "do", "me", "i", "want", "to", "let's", "let
           "routines", "that", "has", "have", "in", "it", "those", "them", "any", "can",
           "we", "you", "could", "would", "i'd", "is", "there", "for", "on", "something",
           "exercise", "exercises", "workout", "session", "few", "bit", "just", "go", "try",
-          "start", "thing", "things", "this", "where", "which", "what", "does"}
+          "start", "thing", "things", "this", "where", "which", "what", "does", "doing", "feel",
+          "fancy", "gimme", "give", "get", "need", "ready", "how", "about"}
 STEMS = re.compile(r"(?<=[a-z][a-z])(?:(?<=ch|sh|ss)es|(?<=x)es|(?<!s)s)$")
 MINUTES = re.compile(r"\b(\d+|[a-z]+(?: [a-z]+)?) (?:minutes?|mins?)\b")
 

@@ -204,14 +204,25 @@ class Understanding:
         """The most specific pattern ``text`` fits, slots holding listed values (or, when
         ``loose``, any value where the pattern takes one)."""
         words = text.split()
-        best: tuple[Pattern, dict] | None = None
+        best: tuple[tuple[bool, int], Pattern, dict] | None = None
         for pattern in self.patterns:
             if loose and not pattern.takes_any_value:
                 continue
             found = pattern.match(words, self._accepts(pattern.intent, loose))
-            if found is not None and (best is None or pattern.weight > best[0].weight):
-                best = (pattern, found)
-        return Heard(best[0].intent, self.slots(best[0].intent, best[1])) if best else None
+            if found is None:
+                continue
+            # Like Alexa, a slot whose words hold one of its type's values fits better.
+            rank = (loose and self._holds_value(pattern.intent, found), pattern.weight)
+            if best is None or rank > best[0]:
+                best = (rank, pattern, found)
+        return Heard(best[1].intent, self.slots(best[1].intent, best[2])) if best else None
+
+    def _holds_value(self, intent: str, heard: dict[str, str]) -> bool:
+        """Whether each heard slot phrase contains one of its slot type's values."""
+        kinds = self.types[intent]
+        return all(any(f" {value} " in f" {phrase} "
+                       for value in self.values.get(kinds.get(slot, ""), {}))
+                   for slot, phrase in heard.items())
 
     def _accepts(self, intent: str, loose: bool) -> Callable[[str, str], bool]:
         """Whether a phrase may fill a slot of ``intent``: a listed value, or anything."""
