@@ -44,7 +44,7 @@ from skill.simulator import BUILT_IN_PHRASES, Understanding, clean
 
 FALLBACK = "AMAZON.FallbackIntent"
 SLOT_PAIR = re.compile(r"(\w+)=(.*?)(?=\s\w+=|$)")
-VALUES_PER_SLOT = 4
+VALUES_PER_SLOT = 4  # slot values each sample is filled with to train the statistical judge
 # What Alexa's own out-of-domain model knows is not for this skill: the statistical judge
 # learns Fallback from these (the model has no samples for it).
 OUT_OF_DOMAIN = ("will it rain tomorrow", "turn on the lights", "tell me a joke",
@@ -56,7 +56,7 @@ OUT_OF_DOMAIN = ("will it rain tomorrow", "turn on the lights", "tell me a joke"
                  "translate hello into spanish", "find a restaurant nearby", "sing a song",
                  "what's my name", "set an alarm for seven", "how old is the queen",
                  "buy some batteries", "lights off", "good morning", "pineapple",
-                 "the cat sat on the mat", "blue", "potato salad recipe")  # slot values each sample is filled with to train the statistical judge
+                 "the cat sat on the mat", "blue", "potato salad recipe")
 
 
 @dataclass(frozen=True)
