@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from skill.catalog import Catalog, normalise
 from skill.engine import Routine
+from skill.triage import SYMPTOMS, TIMINGS
 
 # The one habit the triage asks about ("Do you already stretch a lot?"), said unasked.
 HABITS = {"stretches-a-lot": ["stretch a lot", "stretch every day", "stretch all the time",
@@ -198,6 +199,8 @@ class Reader:
             return {str(n): [w for w, m in ORDINALS.items() if m == n]
                     for n in dict.fromkeys(ORDINALS.values())}
         table = {k: list(v) for k, v in words_.get(kind, {}).items()}
+        for core in {"symptoms": SYMPTOMS, "timings": TIMINGS}.get(kind, ()):
+            table.setdefault(core, [])  # the ids themselves, whichever packs are loaded
         for local in LOCAL_WORDS.values():  # any country's words, heard anywhere
             for value, phrases in local.get(kind, {}).items():
                 if value in table:
