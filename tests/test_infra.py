@@ -439,39 +439,135 @@ def nginx_site(folder: Path, https_port: int, http_port: int, upstream: int) -> 
     return main
 
 
-def test_nginx_terminates_tls_in_front_of_gunicorn(gunicorn, tmp_path):
-    """infra/nginx.conf, on test ports, passes a signed request over HTTPS to gunicorn."""
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    require(Path(nginx).exists(), "nginx")
+@dataclass
+class Nginx:
+    https_port: int
+    http_port: int
+    context: ssl.SSLContext
+
+    def connect(self, timeout: float = 5) -> ssl.SSLSocket:
+        """A TLS connection to nginx, as a raw socket (to send a request at any pace)."""
+        raw = socket.create_connection(("127.0.0.1", self.https_port), timeout=timeout)
+        return self.context.wrap_socket(raw, server_hostname="skill.example.com")
+
+
+@pytest.fixture
+def nginx(gunicorn, tmp_path):
+    """infra/nginx.conf on test ports in front of the gunicorn fixture."""
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    require(Path(binary).exists(), "nginx")
     https_port, http_port = free_port(), free_port()
     main = nginx_site(tmp_path, https_port, http_port, gunicorn.port)
-    check = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(main),
+    check = subprocess.run([binary, "-t", "-p", str(tmp_path), "-c", str(main),
                             "-e", str(tmp_path / "error.log")],
                            capture_output=True, text=True, timeout=30)
     assert check.returncode == 0, check.stderr
-    process = subprocess.Popen([nginx, "-p", str(tmp_path), "-c", str(main),
+    process = subprocess.Popen([binary, "-p", str(tmp_path), "-c", str(main),
                                 "-e", str(tmp_path / "error.log")])
+    context = ssl.create_default_context(cafile=str(tmp_path / "fullchain.pem"))
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", https_port), timeout=1).close()
+            break
+        except ConnectionRefusedError:
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.1)
     try:
-        context = ssl.create_default_context(cafile=str(tmp_path / "fullchain.pem"))
-        body = json.dumps(envelope()).encode()
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                connection = http.client.HTTPSConnection("127.0.0.1", https_port,
-                                                         context=context, timeout=5)
-                connection.request("POST", "/alexa", body, gunicorn.chain.sign(body))
-                break
-            except ConnectionRefusedError:
-                assert time.monotonic() < deadline and process.poll() is None
-                time.sleep(0.1)
-        response = connection.getresponse()
-        assert response.status == 200, response.read()
-        assert "Welcome to Hamstring Coach" in response.read().decode()
-        assert connection.sock.version() in ("TLSv1.2", "TLSv1.3")
-        connection.request("GET", "/readyz")
-        assert connection.getresponse().status == 404  # probes stay on the host
-        plain = http.client.HTTPConnection("127.0.0.1", http_port, timeout=5)
-        plain.request("POST", "/alexa", body)
-        assert plain.getresponse().status == 301
+        yield Nginx(https_port, http_port, context)
     finally:
         stop(process)
+
+
+def test_nginx_terminates_tls_in_front_of_gunicorn(gunicorn, nginx):
+    """infra/nginx.conf, on test ports, passes a signed request over HTTPS to gunicorn."""
+    https_port, http_port = nginx.https_port, nginx.http_port
+    body = json.dumps(envelope()).encode()
+    connection = http.client.HTTPSConnection("127.0.0.1", https_port, context=nginx.context,
+                                             timeout=5)
+    connection.request("POST", "/alexa", body, gunicorn.chain.sign(body))
+    response = connection.getresponse()
+    assert response.status == 200, response.read()
+    assert "Welcome to Hamstring Coach" in response.read().decode()
+    assert connection.sock.version() in ("TLSv1.2", "TLSv1.3")
+    connection.request("GET", "/readyz")
+    assert connection.getresponse().status == 404  # probes stay on the host
+    plain = http.client.HTTPConnection("127.0.0.1", http_port, timeout=5)
+    plain.request("POST", "/alexa", body)
+    assert plain.getresponse().status == 301
+
+
+def trickle(socks: list[socket.socket], body: bytes, seconds: float) -> None:
+    """Send ``body`` on every one of ``socks`` at once, spread evenly over ``seconds``."""
+    pieces = 10
+    step = max(1, len(body) // pieces)
+    for start in range(0, len(body), step):
+        time.sleep(seconds / pieces)
+        for sock in socks:
+            sock.sendall(body[start:start + step])
+
+
+def request_head(body: bytes, headers: dict[str, str], length: int | None = None) -> bytes:
+    lines = ["POST /alexa HTTP/1.1", "Host: skill.example.com",
+             "Content-Type: application/json", f"Content-Length: {length or len(body)}",
+             *(f"{name}: {value}" for name, value in headers.items())]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def read_status(sock: socket.socket) -> int | None:
+    """The status of the answer on ``sock``, or ``None`` if it was closed without one."""
+    data = b""
+    while b"\r\n" not in data:
+        piece = sock.recv(4096)
+        if not piece:
+            return None
+        data += piece
+    return int(data.split(b" ", 2)[1])
+
+
+def test_nginx_buffers_slow_request_bodies_so_workers_stay_free(gunicorn, nginx):
+    """The audit: two connections trickling their bodies blocked a two-worker gunicorn for
+    12 s. Through nginx, with more tricklers than workers, a normal request is answered at
+    once, and each trickled request reaches gunicorn whole: its own time there is short."""
+    body = json.dumps(envelope()).encode()
+    slow = []
+    for _ in range(4):  # twice as many as gunicorn has workers
+        sock = nginx.connect(timeout=15)
+        sock.sendall(request_head(body, gunicorn.chain.sign(body)) + body[:10])
+        slow.append(sock)
+    try:
+        started = time.monotonic()
+        connection = http.client.HTTPSConnection("127.0.0.1", nginx.https_port,
+                                                 context=nginx.context, timeout=10)
+        connection.request("POST", "/alexa", body, gunicorn.chain.sign(body))
+        assert connection.getresponse().status == 200
+        assert time.monotonic() - started < 3  # the tricklers hold no worker
+        before = len(gunicorn.json_lines(gunicorn.stdout))
+        # The rest of each body over 3 s (each pause under client_body_timeout): answered,
+        # after the whole body reached nginx.
+        trickle(slow, body[10:], 3.0)
+        assert [read_status(sock) for sock in slow] == [200] * 4
+    finally:
+        for sock in slow:
+            sock.close()
+    time.sleep(0.5)
+    lines = gunicorn.json_lines(gunicorn.stdout)[before:]
+    alexa = [line for line in lines if line.get("path") == "/alexa"]
+    assert len(alexa) == 4
+    assert all(line["duration_ms"] < 1500 for line in alexa), alexa  # not the 3 s it took
+
+
+def test_nginx_refuses_oversized_and_stalled_bodies_itself(gunicorn, nginx):
+    before = len(gunicorn.json_lines(gunicorn.stdout))
+    big = nginx.connect()
+    big.sendall(request_head(b"", {}, length=300 * 1024))
+    assert read_status(big) == 413
+    big.close()
+    stalled = nginx.connect(timeout=15)
+    stalled.sendall(request_head(b"", {}, length=1000) + b'{"version": "1.0"')
+    started = time.monotonic()
+    assert read_status(stalled) in (None, 408)  # client_body_timeout: closed, no worker used
+    assert 4 <= time.monotonic() - started < 12
+    stalled.close()
+    lines = gunicorn.json_lines(gunicorn.stdout)[before:]
+    assert not [line for line in lines if line.get("path") == "/alexa"]
