@@ -60,6 +60,11 @@ class Connection:
             self._open()
         return int(head[9:12]), body
 
+    def reopen(self) -> None:
+        """A new connection in place of this one (after a failure)."""
+        self.sock.close()
+        self._open()
+
     def close(self) -> None:
         self.sock.close()
 

@@ -20,6 +20,7 @@ import memory
 import pack_scale
 import profile_turn
 import servers  # noqa: F401 - the repository on sys.path (each module imports it first)
+import soak
 import turn
 
 Row = tuple[str, str, str]
@@ -35,6 +36,8 @@ def benchmarks(quick: bool) -> list[tuple[str, Callable[[], list[Row]]]]:
         ("Console start", console_start.run),
         ("Memory", memory.run),
         ("Pack scale", pack_scale.measure),
+        ("Soak (mixed sessions and hostile requests, gunicorn, 127.0.0.1)",
+         lambda: soak.run(30 if quick else 120)),
     ]
 
 
