@@ -273,3 +273,23 @@ def test_5_call_time_failures_are_counted_not_kept_one_by_one(tmp_path, chain, c
     lines = [r for r in caplog.records if "pack failing" in r.getMessage()]
     assert len(lines) == 1  # then at most one line a minute, with the count
     assert LOG_EVERY == 60.0
+
+
+# --------------------------------------------------------------------------- the size finding
+
+
+@pytest.mark.parametrize("request_", [
+    intent_request("AMAZON.RepeatIntent"),
+    intent_request("StartRoutineIntent", {"routine": "stretch " * 3000}),
+    intent_request("ProductTipsIntent", {"product": "\x00" * 9000}),
+    {"type": "LaunchRequest"},
+], ids=["repeat", "long-routine-name", "long-product", "launch"])
+def test_answers_stay_within_alexa_limits_whatever_came_in(client, request_):
+    """The audit's fuzz run: 160 answers over 24 KB (session attributes sent in come back in
+    the answer) and 13 with over 8,000 characters of SSML (heard values said back)."""
+    attributes = {"question": "Say next? " * 90, "padding": ["y" * 999] * 200}  # 200 KB
+    env = envelope(request_, attributes=attributes, new_session=False)
+    status, data = post(client, env)
+    assert status == 200
+    assert limit_problems(data) == [] and voice_problems(data["response"]) == []
+    assert len(json.dumps(data)) < 4000
