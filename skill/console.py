@@ -11,7 +11,6 @@ given with ``--url``). The page itself is plain HTML, CSS and JavaScript in
 from __future__ import annotations
 
 import argparse
-import copy
 import ipaddress
 import json
 import logging
@@ -19,7 +18,6 @@ import sys
 import tempfile
 import threading
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +26,19 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from skill.engine import LOCALES, Routine, segment_seconds, speech_seconds
 from skill.envelopes import read_envelope
+from skill.html_screen import render_html
 from skill.model import build_model
 from skill.plugins import Packs, installed_packs
-from skill.simulator import Simulator, Understanding, database_url, passages, quiet_logs
-from skill.testing import USER_ID, Answer, AppDevice, HttpDevice, envelope
+from skill.simulator import (
+    Chime,
+    Simulator,
+    Ticking,
+    Understanding,
+    database_url,
+    passages,
+    quiet_logs,
+)
+from skill.testing import DEVICES, USER_ID, Answer, AppDevice, HttpDevice, envelope
 
 STATIC = Path(__file__).with_name("console_static")
 DEFAULT_PORT = 5050
@@ -41,50 +48,19 @@ HOLD_MIN_SECONDS = 5.0
 CUE_MAX_SECONDS = 4.0
 
 
-@dataclass(frozen=True)
-class DeviceKind:
-    """A kind of Alexa device as its requests describe it."""
-
-    label: str
-    interfaces: dict[str, Any]
-    viewport: dict[str, Any] | None = None
-
-
-APL = {"Alexa.Presentation.APL": {"runtime": {"maxVersion": "2024.2"}}}
-DEVICES: dict[str, DeviceKind] = {
-    "echo": DeviceKind("Echo (no screen)", {}),
-    "show": DeviceKind("Echo Show", APL, {
-        "shape": "RECTANGLE", "mode": "HUB", "pixelWidth": 1280, "pixelHeight": 800,
-        "dpi": 160, "currentPixelWidth": 1280, "currentPixelHeight": 800,
-        "touch": ["SINGLE"], "keyboard": []}),
-    "round": DeviceKind("Round hub", APL, {
-        "shape": "ROUND", "mode": "HUB", "pixelWidth": 480, "pixelHeight": 480, "dpi": 160,
-        "currentPixelWidth": 480, "currentPixelHeight": 480, "touch": ["SINGLE"],
-        "keyboard": []}),
-    "tv": DeviceKind("TV", APL, {
-        "shape": "RECTANGLE", "mode": "TV", "pixelWidth": 1920, "pixelHeight": 1080,
-        "dpi": 320, "currentPixelWidth": 1920, "currentPixelHeight": 1080, "touch": [],
-        "keyboard": ["DIRECTION"]}),
-}
+# The devices the page offers, of those ``skill.testing.DEVICES`` describes.
+DEVICE_LABELS = {"echo": "Echo (no screen)", "echo-show": "Echo Show",
+                 "echo-show-5": "Echo Show 5", "echo-show-15": "Echo Show 15",
+                 "round-hub": "Round hub", "tv": "TV"}
 
 
 class Recording:
-    """Keeps the exact request body of each turn and describes the device in the envelope.
+    """Keeps the exact request body of each turn, so the JSON shown is what ``/alexa`` got.
 
-    Mixed into the simulator's devices, so the JSON shown is the JSON ``/alexa`` received.
+    Mixed into the simulator's devices.
     """
 
-    kind: str = "echo"
     sent: dict | None = None
-
-    def envelope(self, request: dict) -> dict:
-        body = super().envelope(request)  # type: ignore[misc]
-        device = DEVICES[self.kind]
-        body["context"]["System"]["device"]["supportedInterfaces"] = copy.deepcopy(
-            device.interfaces)
-        if device.viewport:
-            body["context"]["Viewport"] = copy.deepcopy(device.viewport)
-        return body
 
     def post(self, body: bytes) -> tuple[int, dict]:
         self.sent = json.loads(body)
@@ -113,27 +89,34 @@ class Listener(Simulator):
         return answer
 
 
-def playback(ssml: str) -> dict[str, Any]:
-    """The speech as items to play in order (``say`` with an estimate of its seconds, or
-    ``pause``), with the spans that are holds marked for a countdown bar."""
+def playback(heard: list[tuple[str, float, str]]) -> dict[str, Any]:
+    """What an answer plays (``Answer.heard``) as items to play in order: ``say`` with an
+    estimate of its seconds, ``pause`` (``ticking`` under the ticking clock) or ``chime``;
+    with the spans that are holds marked for a countdown bar."""
     items: list[dict[str, Any]] = []
-    for piece in passages(ssml or "<speak/>"):
+    for piece in passages(heard):
         if isinstance(piece, str):
             items.append({"say": piece, "seconds": round(speech_seconds(piece), 2)})
+        elif isinstance(piece, Chime):
+            items.append({"chime": round(piece, 2)})
         else:
-            items.append({"pause": round(piece, 2)})
+            items.append({"pause": round(piece, 2), "ticking": isinstance(piece, Ticking)})
     holds: list[dict[str, Any]] = []
     start: int | None = None  # the first silence of the span being read
     for index, item in enumerate(items):
         if "pause" in item:
             start = index if start is None else start
-        elif start is not None and item["seconds"] > CUE_MAX_SECONDS:
+        elif start is not None and item.get("seconds", 0) > CUE_MAX_SECONDS:
             _close_hold(items, holds, start, index)
             start = None
     if start is not None:
         _close_hold(items, holds, start, len(items))
     return {"items": items, "holds": holds,
-            "seconds": round(sum(i.get("pause", i.get("seconds", 0)) for i in items), 1)}
+            "seconds": round(sum(_length(i) for i in items), 1)}
+
+
+def _length(item: dict[str, Any]) -> float:
+    return item.get("pause", item.get("seconds", item.get("chime", 0)))
 
 
 def _close_hold(items: list[dict], holds: list[dict], start: int, end: int) -> None:
@@ -146,7 +129,7 @@ def _close_hold(items: list[dict], holds: list[dict], start: int, end: int) -> N
         return
     for item in span:
         item["hold"] = len(holds)
-    holds.append({"seconds": round(sum(i.get("pause", i.get("seconds", 0)) for i in span), 1),
+    holds.append({"seconds": round(sum(_length(i) for i in span), 1),
                   "first": start, "last": end - 1})
 
 
@@ -210,7 +193,7 @@ class Console:
             device: Recording = ConsoleAppDevice(self.app, locale=locale, user_id=user_id)
         else:
             device = ConsoleHttpDevice(self.url, locale=locale, user_id=user_id)
-        device.kind = kind
+        device.device = kind
         return device
 
     def understanding(self, locale: str) -> Understanding:
@@ -223,8 +206,8 @@ class Console:
         """What the page needs to start: devices, locales, where the skill runs."""
         device = self.device
         return {
-            "devices": {key: kind.label for key, kind in DEVICES.items()},
-            "locales": list(LOCALES), "device": device.kind, "locale": device.locale,
+            "devices": {key: label for key, label in DEVICE_LABELS.items() if key in DEVICES},
+            "locales": list(LOCALES), "device": device.device, "locale": device.locale,
             "in_process": self.app is not None, "target": self.url or "in this process",
             "database": self.database, "session_open": device.session_id is not None,
             "user_id": device.user_id, "saved": self.saved(),
@@ -238,6 +221,16 @@ class Console:
             answer = self.listener.hear(text)
             return self._turn(text, answer, " ".join(self.listener.notes))
 
+    def touch(self, arguments: list) -> dict[str, Any]:
+        """A press on a button of the screen: the ``SendEvent`` arguments of its card."""
+        if not (isinstance(arguments, list) and arguments and isinstance(arguments[0], str)):
+            raise ValueError("a touch names the intent its button stands for")
+        slots = arguments[1] if len(arguments) > 1 and isinstance(arguments[1], dict) else {}
+        with self.lock:
+            self.device.sent = None
+            answer = self.device.touch(arguments[0], **{k: str(v) for k, v in slots.items()})
+            return self._turn("", answer, "(a touch on the screen)")
+
     def end(self, reason: str = "USER_INITIATED", why: str = "") -> dict[str, Any] | None:
         """End the open session the way a device does; None when none is open."""
         with self.lock:
@@ -250,12 +243,12 @@ class Console:
     def switch(self, kind: str | None = None, locale: str | None = None) -> dict[str, Any]:
         """Another device or locale: as on a real device, the open session ends first."""
         if kind is not None and kind not in DEVICES:
-            raise ValueError(f"unknown device {kind!r}; one of {', '.join(DEVICES)}")
+            raise ValueError(f"unknown device {kind!r}; one of {', '.join(DEVICE_LABELS)}")
         if locale is not None and locale not in LOCALES:
             raise ValueError(f"unknown locale {locale!r}; one of {', '.join(LOCALES)}")
         ended = self.end(why="(switched device or locale: the open session ends)")
         with self.lock:
-            self.device.kind = kind or self.device.kind
+            self.device.device = kind or self.device.device
             self.device.locale = locale or self.device.locale
             self.listener.understanding = self.understanding(self.device.locale)
         return {"ended": ended, "state": self.state()}
@@ -269,7 +262,7 @@ class Console:
                 self.store.delete_attributes(self._envelope())
                 how = "deleted this user's saved attributes"
             else:
-                self.device = self._device(self.device.kind, self.device.locale,
+                self.device = self._device(self.device.device, self.device.locale,
                                            f"amzn1.ask.account.console-{uuid.uuid4()}")
                 self.listener.device = self.device
                 how = ("the skill's store is not reachable from here, so the console is now "
@@ -292,7 +285,7 @@ class Console:
         sent = self.device.sent
         turn: dict[str, Any] = {
             "turn": self.turns, "you": text, "note": note,
-            "understood": understood(sent), "device": self.device.kind,
+            "understood": understood(sent), "device": self.device.device,
             "locale": self.device.locale, "request": sent, "session_open":
                 self.device.session_id is not None,
         }
@@ -302,11 +295,11 @@ class Console:
         card = response.get("card")
         turn.update({
             "status": answer.status, "response": answer.body,
-            "speech": playback(answer.ssml) if answer.ssml else None,
+            "speech": playback(answer.heard()) if answer.ssml or answer.sound else None,
             "reprompt": " ".join(p for p in passages(answer.reprompt) if isinstance(p, str))
             if answer.reprompt else "",
             "ends": answer.ends, "card": card, "problems": answer.problems,
-            "screen": screen(self.device.kind, card, response),
+            "screen": screen(sent, card, answer),
             "session_attributes": answer.body.get("sessionAttributes") or {},
             "saved": self.saved(),
         })
@@ -334,15 +327,22 @@ def understood(sent: dict | None) -> dict[str, Any] | None:
             })
     elif req["type"] == "SessionEndedRequest":
         out["reason"] = req.get("reason", "")
+    elif req["type"] == "Alexa.Presentation.APL.UserEvent":
+        out["arguments"] = req.get("arguments", [])
     return out
 
 
-def screen(kind: str, card: dict | None, response: dict) -> dict[str, Any]:
-    """What the device shows for the turn: a plain card, or nothing on an Echo."""
-    has_screen = DEVICES[kind].viewport is not None
-    directives = [d.get("type") for d in response.get("directives", ())]
-    return {"device": kind, "has_screen": has_screen, "card": card,
-            "directives": directives, "viewport": DEVICES[kind].viewport}
+def screen(sent: dict | None, card: dict | None, answer: Answer) -> dict[str, Any]:
+    """What the device shows for the turn: the HTML approximation of its APL document on a
+    screen that gets one, the card otherwise (an Echo shows nothing; the app shows cards)."""
+    viewport = (sent or {}).get("context", {}).get("Viewport")
+    shown: dict[str, Any] = {"has_screen": viewport is not None, "viewport": viewport,
+                             "card": card, "html": None, "kind": None}
+    document = answer.screen
+    if document and viewport:
+        shown["html"] = render_html(document["document"], document["datasources"], viewport)
+        shown["kind"] = document["datasources"].get("payload", {}).get("screen")
+    return shown
 
 
 # -- the web app ------------------------------------------------------------------------
@@ -370,6 +370,16 @@ def create_console_app(console: Console) -> Flask:
             return jsonify(error="that is longer than anyone says in one breath"), 400
         try:
             return jsonify(console.say(text))
+        except ConnectionError as error:
+            return jsonify(error=str(error)), 502
+
+    @app.post("/api/touch")
+    def touch() -> Response | tuple[Response, int]:
+        try:
+            return jsonify(console.touch((request.get_json(silent=True) or {}).get(
+                "arguments")))
+        except ValueError as error:
+            return jsonify(error=str(error)), 400
         except ConnectionError as error:
             return jsonify(error=str(error)), 502
 

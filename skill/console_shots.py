@@ -58,10 +58,10 @@ def screenshots(address: str, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     with chromium() as browser:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport={"width": 1400, "height": 1350})
         page.goto(address)
         page.wait_for_selector("body[data-ready=true]")
-        page.select_option("#device", "show")
+        page.select_option("#device", "echo-show")
         for text in VISIT:
             say(page, text)
         page.locator("#exchanges details").last.locator("summary").wait_for()

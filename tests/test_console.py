@@ -109,7 +109,7 @@ def test_reps_and_holds_of_every_built_in_routine_get_a_countdown():
 
 def test_each_device_describes_itself_in_the_envelope(page):
     page.say("open hamstring coach")
-    status, switched = page.call("/api/settings", {"device": "round"})
+    status, switched = page.call("/api/settings", {"device": "round-hub"})
     assert status == 200
     assert switched["ended"]["understood"] == {
         "type": "SessionEndedRequest", "new_session": False, "reason": "USER_INITIATED"}

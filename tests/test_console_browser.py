@@ -147,24 +147,27 @@ def test_switching_device_and_locale(browser, console_url):
     say(page, "open hamstring coach")
     assert "An Echo has no screen" in page.locator("#screen").inner_text()
 
-    page.select_option("#device", "show")
+    page.select_option("#device", "echo-show")
     settled(page)  # the open session ended
     assert "SessionEndedRequest USER_INITIATED" in how(page)
     assert "switched device or locale" in how(page)
     say(page, "open hamstring coach")
-    assert page.locator("#screen .device.show").is_visible()
-    assert "Echo Show" in page.locator("#screen figcaption").inner_text()
+    assert page.locator("#screen iframe[data-screen=menu]").is_visible()
+    assert "Echo Show: the menu card" in page.locator("#screen figcaption").inner_text()
+    shown = screen_text(page)
+    assert "on a hub-medium screen (1280 x 800 dp)" in shown and "not Amazon's" in shown
+    assert "Sore" in shown  # a feeling to touch
     request = json.loads(page.locator("#exchanges details[open] pre.request").inner_text())
     assert request["context"]["Viewport"]["shape"] == "RECTANGLE"
     assert "Alexa.Presentation.APL" in request["context"]["System"]["device"][
         "supportedInterfaces"]
 
-    page.select_option("#device", "round")
+    page.select_option("#device", "round-hub")
     say(page, "open hamstring coach")
-    assert page.locator("#screen .device.round").is_visible()
+    assert "on a round screen (480 x 480 dp)" in screen_text(page)
     page.select_option("#device", "tv")
     say(page, "open hamstring coach")
-    assert page.locator("#screen .device.tv").is_visible()
+    assert "on a tv screen (960 x 540 dp)" in screen_text(page)
     request = json.loads(page.locator("#exchanges details[open] pre.request").inner_text())
     assert request["context"]["Viewport"]["mode"] == "TV"
 
@@ -175,6 +178,29 @@ def test_switching_device_and_locale(browser, console_url):
     assert "ReportSymptomIntent symptom=sore" in how(page)
     request = json.loads(page.locator("#exchanges details[open] pre.request").inner_text())
     assert request["request"]["locale"] == "en-GB"
+    assert page.errors == []
+
+
+def screen_text(page) -> str:
+    """What the screen pane's drawing of the turn's APL document shows."""
+    return " ".join(page.frame_locator("#screen iframe").locator("body").inner_text().split())
+
+
+def test_the_screen_is_drawn_and_its_buttons_drive_the_routine(browser, console_url):
+    page = open_page(browser, console_url)
+    page.select_option("#pace", "0")
+    page.select_option("#device", "echo-show")
+    for text in ("open hamstring coach", "start the foam roller release", "next"):
+        say(page, text)
+    assert "Step 1 of 3" in screen_text(page)
+    assert "(20.0 s under a quiet ticking clock)" in coach(page)  # APL for Audio
+    page.frame_locator("#screen iframe").get_by_role("button", name="Next").click()
+    settled(page)
+    assert "Alexa.Presentation.APL.UserEvent AMAZON.NextIntent" in how(page)
+    assert "Step 2 of 3: One leg at a time." in coach(page)
+    assert "Step 2 of 3" in screen_text(page)
+    request = json.loads(page.locator("#exchanges details[open] pre.request").inner_text())
+    assert request["request"]["type"] == "Alexa.Presentation.APL.UserEvent"
     assert page.errors == []
 
 

@@ -131,6 +131,38 @@ class Playing {
 
 let playing = null;
 
+function itemSeconds(item) {
+  if ("pause" in item) return item.pause;
+  if ("chime" in item) return item.chime;
+  return item.seconds;
+}
+
+// The ticking clock and the chime of a hold played as an audio document, made with Web
+// Audio where the browser has it (nothing is fetched).
+const sounds = {
+  context: null,
+  get() {
+    const Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) return null;
+    if (!this.context) this.context = new Context();
+    return this.context;
+  },
+  beep(frequency, seconds, volume) {
+    const context = this.get();
+    if (!context) return;
+    const oscillator = context.createOscillator();
+    const gain = context.createGain();
+    oscillator.frequency.value = frequency;
+    gain.gain.setValueAtTime(volume, context.currentTime);
+    gain.gain.exponentialRampToValueAtTime(0.0001, context.currentTime + seconds);
+    oscillator.connect(gain).connect(context.destination);
+    oscillator.start();
+    oscillator.stop(context.currentTime + seconds);
+  },
+  tick() { this.beep(1800, 0.03, 0.05); },
+  chime() { this.beep(880, 0.8, 0.2); },
+};
+
 function stopPlaying() {
   if (playing) playing.cancel();
   playing = null;
@@ -171,7 +203,7 @@ async function play(turn, bars) {
   await voice.ready;
   const speaking = pace === 1 && voice.voices.length > 0;
   const items = speech.items;
-  const length = (item) => ("pause" in item ? item.pause : item.seconds);
+  const length = itemSeconds;
   for (let i = 0; i < items.length && !current.cancelled; i += 1) {
     const item = items[i];
     const hold = item.hold === undefined ? null : speech.holds[item.hold];
@@ -182,14 +214,22 @@ async function play(turn, bars) {
     const tick = hold ? (elapsed) => setBars(bars[item.hold], remainingAfter +
       Math.max(0, length(item) - elapsed * (pace || 1)), hold.seconds, "running") : null;
     if ("say" in item) $("now").textContent = item.say;
+    if (item.node) item.node.classList.add("current");
     if (pace === 0) {
       if (tick) tick(length(item));
     } else if ("say" in item && speaking) {
       if (tick) tick(0);
       await voice.speak(item.say, item.seconds, current);
     } else {
-      await current.wait(length(item) / pace, tick);
+      if ("chime" in item) sounds.chime();
+      let ticks = 0;
+      const clock = !item.ticking || pace !== 1 ? tick : (elapsed) => {
+        if (elapsed >= ticks) { ticks += 1; sounds.tick(); }
+        if (tick) tick(elapsed);
+      };
+      await current.wait(length(item) / pace, clock);
     }
+    if (item.node) item.node.classList.remove("current");
     if (hold && i === hold.last) setBars(bars[item.hold], 0, hold.seconds, "done");
   }
   if (current.cancelled) return;
@@ -291,6 +331,10 @@ function afterAnswer() {
 
 function describe(understood) {
   if (!understood) return "no request sent";
+  if (understood.type === "Alexa.Presentation.APL.UserEvent") {
+    return `${understood.type} ${understood.arguments.map((a) =>
+      typeof a === "string" ? a : JSON.stringify(a)).join(" ")} (a touch on the screen)`;
+  }
   if (understood.type !== "IntentRequest") {
     return `${understood.type}${understood.reason ? " " + understood.reason : ""}` +
       (understood.new_session ? ", new session" : "");
@@ -320,8 +364,12 @@ function coachBubble(turn) {
     if (item.hold !== undefined && speech.holds[item.hold].first === speech.items.indexOf(item)) {
       bubble.append(bars[item.hold][0].node);
     }
-    if ("say" in item) bubble.append(el("p", { class: "said", text: item.say }));
-    else bubble.append(el("p", { class: "gap", text: `(${item.pause.toFixed(1)} s of silence)` }));
+    let text = `(${itemSeconds(item).toFixed(1)} s of silence)`;
+    if ("say" in item) text = item.say;
+    else if ("chime" in item) text = "(a chime)";
+    else if (item.ticking) text = `(${item.pause.toFixed(1)} s under a quiet ticking clock)`;
+    item.node = el("p", { class: "say" in item ? "said" : "gap", text });
+    bubble.append(item.node);
   });
   if (turn.reprompt) {
     bubble.append(el("p", { class: "reprompt-line", text: `If you say nothing: ${turn.reprompt}` }));
@@ -365,11 +413,20 @@ function showSpeaking(turn, bars) {
   $("reprompt").textContent = turn.reprompt ? `If you say nothing: ${turn.reprompt}` : "";
 }
 
+function deviceName() {
+  const option = $("device").selectedOptions[0];
+  return option ? option.text : "";
+}
+
 function showScreen(turn) {
   const body = $("screen-body");
   const screen = turn.screen;
   if (!screen) {
     body.replaceChildren(el("p", { class: "muted", text: "No answer this turn." }));
+    return;
+  }
+  if (screen.html) {
+    showDocument(body, screen);
     return;
   }
   const card = screen.card;
@@ -383,13 +440,41 @@ function showScreen(turn) {
       el("div", { class: "card", "data-card": "" }, ...cardNodes)));
     return;
   }
-  const name = $("device").selectedOptions[0] ? $("device").selectedOptions[0].text : "";
-  body.replaceChildren(el("figure", { style: "margin:0;width:100%;text-align:center" },
-    el("div", { class: `device ${screen.device}`, role: "img",
-      "aria-label": `${name} screen` }, ...cardNodes),
-    el("figcaption", { class: "caption", text: `${name}, ` +
-      `${screen.viewport.pixelWidth}×${screen.viewport.pixelHeight}: the turn's card, ` +
-      "drawn by this console (an approximation, not Amazon's renderer)" })));
+  const viewport = screen.viewport;
+  const shape = viewport.shape === "ROUND" ? "round" : viewport.mode === "TV" ? "tv" : "show";
+  body.replaceChildren(el("figure", { class: "frame" },
+    el("div", { class: `device ${shape}`, role: "img", "aria-label": `${deviceName()} screen` },
+      ...cardNodes),
+    el("figcaption", { class: "caption", text: `${deviceName()}, ` +
+      `${viewport.pixelWidth}×${viewport.pixelHeight}: no screen document this turn, so ` +
+      "the card is shown (drawn by this console, not Amazon's renderer)" })));
+}
+
+// The skill's own HTML approximation of the turn's APL document, scaled to the pane; its
+// buttons send the touch to the skill as a device would.
+function showDocument(body, screen) {
+  const frame = el("iframe", { title: `${deviceName()} screen: the ${screen.kind} card`,
+    class: "apl-page", "data-screen": screen.kind || "" });
+  frame.srcdoc = screen.html;
+  const holder = el("div", { class: "apl-holder" }, frame);
+  body.replaceChildren(el("figure", { class: "frame" }, holder,
+    el("figcaption", { class: "caption", text: `${deviceName()}: the ${screen.kind} card ` +
+      "as the skill's APL document would draw it (an approximation, not Amazon's " +
+      "renderer). Its buttons work." })));
+  frame.addEventListener("load", () => {
+    const page = frame.contentDocument;
+    // the page's own margin on the right of its screen is not part of its scroll width
+    const screenBox = page.querySelector(".viewport");
+    const right = screenBox ? screenBox.offsetLeft * 2 + screenBox.offsetWidth : 0;
+    const width = Math.max(page.documentElement.scrollWidth, right);
+    const height = page.documentElement.scrollHeight;
+    const scale = Math.min(1, holder.clientWidth / width);
+    frame.style.width = `${width}px`;
+    frame.style.height = `${height}px`;
+    frame.style.transform = `scale(${scale})`;
+    holder.style.height = `${Math.ceil(height * scale)}px`;
+    page.addEventListener("apl-send-event", (event) => touch(event.detail.arguments));
+  });
 }
 
 function showAttributes(turn) {
@@ -416,6 +501,17 @@ function showExchange(turn) {
         el("pre", { class: "json request", tabindex: "0", text: json(turn.request) })),
       el("div", {}, el("h3", { text: "Response" }),
         el("pre", { class: "json response", tabindex: "0", text: json(turn.response) })))));
+}
+
+function touch(args) {
+  stopPlaying();
+  return inTurn(async () => {
+    try {
+      showTurn(await api("/api/touch", { arguments: args }));
+    } catch (error) {
+      notice(`error-${Date.now()}`, `Could not send the touch: ${error.message}`);
+    }
+  });
 }
 
 function send(text) {
