@@ -197,3 +197,19 @@ def test_the_production_app_has_no_console(tmp_path):
     console_rules = {rule.rule for rule in create_console_app(
         Console(skill_app(tmp_path))).url_map.iter_rules()}
     assert "/alexa" not in console_rules and "/api/say" in console_rules
+
+
+def test_a_screen_device_gets_its_document_drawn_and_its_touches_sent(page):
+    page.call("/api/settings", {"device": "echo-show"})
+    page.say("start the foam roller release")
+    step = page.say("next")
+    assert step["screen"]["kind"] == "step"
+    assert "An approximation of the step card" in step["screen"]["html"]
+    pauses = [i for i in step["speech"]["items"] if "pause" in i]
+    assert pauses and all(i["ticking"] for i in pauses)  # APL for Audio: the ticking clock
+    assert [h["seconds"] for h in step["speech"]["holds"]] == [pytest.approx(61, abs=1.1)]
+    status, touched = page.call("/api/touch", {"arguments": ["AMAZON.NextIntent", {}]})
+    assert status == 200
+    assert touched["understood"]["type"] == "Alexa.Presentation.APL.UserEvent"
+    assert "Step 2 of 3" in spoken(touched)
+    assert page.call("/api/touch", {"arguments": "next"})[0] == 400
