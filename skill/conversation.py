@@ -231,8 +231,14 @@ class Coach(AdviceTurns, ChoosingTurns):
     def offer_resume(self, turn: Turn, speech: Speech) -> Reply:
         """Ask whether to pick up the routine the user left; "yes" resumes it."""
         turn.session["offer"] = {"kind": "resume"}
-        return ask(speech, "Shall we pick up there?",
-                   "Would you like to pick up where you left off? Say yes or no.")
+        reply = ask(speech, "Shall we pick up there?",
+                    "Would you like to pick up where you left off? Say yes or no.")
+        saved = self.saved_player(turn)
+        if saved:
+            progress = saved.progress()
+            reply.screen = Screen("overview", saved.routine, lines=(
+                f"You were on step {progress.step} of {progress.steps}.",))
+        return reply
 
     def safety_note(self, turn: Turn, speech: Speech) -> None:
         """Say the one-sentence safety note the first time a user hears the skill."""

@@ -124,11 +124,17 @@ def screen_data(screen: Screen, speech: Speech, locale: str, kind: str) -> dict:
                            for label, value in SYMPTOM_BUTTONS]
         data["buttons"].append(_button("Routines", "ListRoutinesIntent"))
     elif screen.kind == "overview" and routine:
-        data["heading"] = "Getting ready"
         data["title"] = routine.name.get(locale).capitalize()
-        data["lines"] = _overview_lines(routine, locale)[:layout["lines"] + 1]
-        data["buttons"] = [_button("Start", "AMAZON.NextIntent"),
-                           _button("Routines", "ListRoutinesIntent")]
+        lines = [*screen.lines, *_overview_lines(routine, locale)]
+        data["lines"] = lines[:layout["lines"] + 1]
+        if screen.lines:  # coming back to a routine left unfinished
+            data["heading"] = "Welcome back"
+            data["buttons"] = [_button("Pick up", "AMAZON.YesIntent"),
+                               _button("Fresh start", "AMAZON.NoIntent")]
+        else:
+            data["heading"] = "Getting ready"
+            data["buttons"] = [_button("Start", "AMAZON.NextIntent"),
+                               _button("Routines", "ListRoutinesIntent")]
     elif screen.kind == "step" and routine and screen.segment:
         data.update(_step_data(routine, screen, speech, locale, layout))
         data["buttons"] = [_button(label, intent) for label, intent in STEP_BUTTONS]

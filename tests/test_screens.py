@@ -76,14 +76,16 @@ def test_every_card_of_every_routine_passes_apl_suggester(played, url, chain):
     turns: dict[str, dict] = {}
     for device in SCREENS:
         client = SkillClient(url, chain, user_id=f"user-menu-{device}", device=device)
-        extra = [client.launch(), client.say("ReportSymptomIntent", symptom="sharp pain")]
+        extra = [client.launch(), client.say("ReportSymptomIntent", symptom="sharp pain"),
+                 client.say("StartRoutineIntent", routine="knot release"),
+                 client.say("AMAZON.PauseIntent"), client.launch()]  # and "welcome back"
         for answer in extra + [a for r in ROUTINES for a in played[device, r]]:
             screen = answer.screen
             assert screen, answer.text[:80]
             key = json.dumps(screen, sort_keys=True)
             turns[key] = {"document": screen["document"], "datasources": screen["datasources"]}
     kinds = {t["datasources"]["payload"]["heading"].split(" ")[0] for t in turns.values()}
-    assert {"Hamstring", "Getting", "Step", "Finished"} <= kinds
+    assert {"Hamstring", "Getting", "Welcome", "Step", "Finished"} <= kinds
     for turn, findings in zip(turns.values(), validate(list(turns.values())), strict=True):
         assert findings == [], (findings, turn["datasources"]["payload"].get("title"))
 
@@ -327,3 +329,18 @@ def test_a_steps_card_line_is_shown_instead_of_its_instruction(tmp_path):
         "routines[0].steps[0].card"]
     pack.write_text(pack.read_text().replace("x" * 61, "Lean on the wall"))
     assert read(pack)[1] == []
+
+
+def test_coming_back_shows_where_the_user_left_off_with_buttons_to_pick_up(url, chain):
+    client = SkillClient(url, chain, user_id="user-back", device="echo-show-5")
+    client.say("StartRoutineIntent", routine="foam roller release")
+    client.say("AMAZON.NextIntent")
+    client.say("AMAZON.NextIntent")
+    client.say("AMAZON.PauseIntent")
+    back = client.launch()
+    card = back.screen["datasources"]["payload"]
+    assert (card["heading"], card["title"]) == ("Welcome back", "Foam roller release")
+    assert card["lines"][0] == "You were on step 2 of 3."
+    assert [b["label"] for b in card["buttons"]] == ["Pick up", "Fresh start"]
+    picked = client.touch(card["buttons"][0]["intent"])
+    assert picked.text.startswith("Picking up the foam roller release")
