@@ -344,3 +344,16 @@ def test_coming_back_shows_where_the_user_left_off_with_buttons_to_pick_up(url, 
     assert [b["label"] for b in card["buttons"]] == ["Pick up", "Fresh start"]
     picked = client.touch(card["buttons"][0]["intent"])
     assert picked.text.startswith("Picking up the foam roller release")
+
+
+@pytest.mark.parametrize("routine_id", ROUTINES)
+def test_keep_going_plays_several_steps_a_turn_within_the_limits_on_a_screen(url, chain,
+                                                                              routine_id):
+    client = SkillClient(url, chain, user_id=f"user-keep-{routine_id}", device="echo-show-15")
+    client.say("KeepGoingIntent")
+    answers = [client.say("StartRoutineIntent",
+                          routine=CATALOG.routines[routine_id].name.default)]
+    while not answers[-1].ends:  # every answer is checked against Alexa's limits on arrival
+        answers.append(client.say("AMAZON.NextIntent"))
+    assert all(a.screen for a in answers)
+    assert all(len(json.dumps(a.body).encode()) <= 24 * 1024 for a in answers)
