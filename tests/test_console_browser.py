@@ -330,3 +330,76 @@ def test_the_screenshot_command_writes_a_picture_of_each_pane(tmp_path):
         data = (tmp_path / "shots" / name).read_bytes()
         assert data.startswith(b"\x89PNG") and len(data) > 5000, name
     assert result.stdout.count("wrote ") == len(written)
+
+
+# A recogniser that hears each phrase of window.spoken in turn, then silence: the browser
+# API's shape, so the page's own hands-free loop is what runs.
+SCRIPTED_RECOGNITION = """
+window.spoken = [];
+window.SpeechRecognition = class {
+  start() {
+    window.listens = (window.listens || 0) + 1;
+    setTimeout(() => {
+      const phrase = window.spoken.shift();
+      if (phrase === undefined) {
+        this.onerror && this.onerror({ error: "no-speech" });
+      } else {
+        const result = [{ transcript: phrase }];
+        result.isFinal = true;
+        this.onresult({ results: [result] });
+      }
+      this.onend && this.onend();
+    }, 30);
+  }
+  abort() {}
+};
+delete window.webkitSpeechRecognition;
+"""
+
+
+def test_a_routine_hands_free_listens_again_after_each_answer(browser, console_url):
+    page = open_page(browser, console_url, SCRIPTED_RECOGNITION)
+    page.select_option("#pace", "0")
+    page.evaluate("phrases => window.spoken.push(...phrases)", [
+        "open hamstring coach", "start the foam roller release", "next", "next", "next",
+        "next"])
+    page.get_by_role("button", name="Speak").click()
+    assert page.locator("#listen").get_attribute("aria-pressed") == "true"
+    page.wait_for_function("document.querySelectorAll('#turns > li').length === 6",
+                           timeout=30000)
+    settled(page)
+    assert "end of the foam roller release" in coach(page)
+    said = [t.inner_text() for t in page.locator("#turns .you .text").all()]
+    assert said == ["open hamstring coach", "start the foam roller release", "next", "next",
+                    "next", "next"]
+    assert page.locator("[data-notice=recognition]").count() == 0
+    assert page.errors == []
+
+
+def test_silence_gets_the_reprompt_and_then_ends_the_session(browser, console_url):
+    page = open_page(browser, console_url, SCRIPTED_RECOGNITION)
+    page.select_option("#pace", "0")
+    page.evaluate("window.spoken.push('open hamstring coach')")
+    page.get_by_role("button", name="Speak").click()
+    page.wait_for_function("document.querySelectorAll('#turns > li').length === 2",
+                           timeout=30000)
+    settled(page)
+    assert "SessionEndedRequest EXCEEDED_MAX_REPROMPTS" in how(page)
+    launch = page.locator("#turns > li").first.locator(".coach").inner_text()
+    assert "(you said nothing) You can tell me how your hamstrings feel" in launch
+    assert page.evaluate("window.listens") == 3  # the question, the reprompt, then no more
+
+
+def test_every_control_has_a_name_a_screen_reader_can_say(browser, console_url):
+    page = open_page(browser, console_url)
+    for role, name in (("combobox", "Device"), ("combobox", "Locale"), ("combobox", "Holds"),
+                       ("textbox", "What you would say"), ("button", "Send"),
+                       ("button", "Next"), ("button", "Speak"), ("button", "New session"),
+                       ("button", "Forget me")):
+        assert page.get_by_role(role, name=name).count() == 1, (role, name)
+    for pane in ("Conversation", "The coach says", "Screen and card", "Requests and responses",
+                 "Attributes after the turn", "Packs"):
+        assert page.get_by_role("region", name=pane).count() == 1, pane
+    page.focus("#say-text")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "send"

@@ -309,6 +309,11 @@ async function nothingHeard() {
   if (listening.quiet === 1 && last && last.reprompt) {
     $("now").textContent = last.reprompt;
     $("reprompt").textContent = "(you said nothing, so Alexa says the reprompt)";
+    const bubble = $("turns").lastElementChild.querySelector(".coach");
+    if (bubble) {
+      bubble.append(el("p", { class: "said heard-reprompt",
+        text: `(you said nothing) ${last.reprompt}` }));
+    }
     if (voice.voices.length && Number($("pace").value) === 1) {
       await voice.speak(last.reprompt, 5, new Playing());
     }
