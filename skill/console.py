@@ -142,6 +142,7 @@ def routine_view(routine: Routine, locale: str) -> dict[str, Any]:
     for step, spoken in zip(routine.steps, seconds, strict=True):
         steps.append({
             "title": step.title.get(locale), "instruction": step.instruction.get(locale),
+            "card": step.card.get(locale),
             "kind": step.kind, "sides": step.sides, "sets": step.sets,
             "hold_seconds": step.seconds, "reps": step.reps, "rep_seconds": step.rep_seconds,
             "cues": [{"at": c.at, "say": c.text.get(locale)} for c in step.cues],

@@ -556,7 +556,8 @@ function capital(text) {
 
 function routineNode(routine) {
   const rows = routine.steps.map((step, index) => el("tr", {},
-    el("td", { text: String(index + 1) }), el("td", { text: step.title }),
+    el("td", { text: String(index + 1) }), el("td", {}, step.title,
+      step.card ? el("span", { class: "card-line", text: `card: ${step.card}` }) : null),
     el("td", { text: step.kind }), el("td", { text: timing(step) }),
     el("td", { text: step.cues.map((c) => `${c.at} s: ${c.say}`).join(" · ") || "–" }),
     el("td", { text: `about ${seconds(step.seconds)}` })));
