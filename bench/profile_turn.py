@@ -21,6 +21,7 @@ import tempfile
 import timeit
 from collections.abc import Callable
 from pathlib import Path
+from unittest import mock
 
 import orjson
 import servers  # noqa: F401 - puts the repository on sys.path
@@ -132,16 +133,19 @@ def baseline_calls(lab: TurnLab, folder: Path) -> list[Stage]:
     response = lab.response.response
     (folder / "chain.pem").write_bytes(lab.chain.chain_pem)
     (folder / "roots.pem").write_bytes(lab.chain.roots_pem)
-    os.environ.update({
-        "HAMSTRING_TEST_CHAIN": str(folder / "chain.pem"),
-        "HAMSTRING_TRUSTED_ROOTS": str(folder / "roots.pem"),
-        "HAMSTRING_SKILL_ID": servers.SKILL_ID, "BENCH_BODY_BYTES": str(len(answer)),
-        "BENCH_SPEECH": response.output_speech.ssml,
-        "BENCH_REPROMPT": response.reprompt.output_speech.ssml})
-    os.environ["HAMSTRING_DATABASE_URL"] = f"sqlite:///{folder / 'standard.db'}"
-    standard = standard_app()
-    os.environ["HAMSTRING_DATABASE_URL"] = f"sqlite:///{folder / 'floor.db'}"
-    floor = floor_app()
+    settings = {"HAMSTRING_TEST_CHAIN": str(folder / "chain.pem"),
+                "HAMSTRING_TRUSTED_ROOTS": str(folder / "roots.pem"),
+                "HAMSTRING_SKILL_ID": servers.SKILL_ID, "BENCH_BODY_BYTES": str(len(answer)),
+                "BENCH_SPEECH": response.output_speech.ssml,
+                "BENCH_REPROMPT": response.reprompt.output_speech.ssml}
+    # The factories read their settings from the environment, as under gunicorn; the
+    # benchmarks run after this one must not see them.
+    with mock.patch.dict(os.environ, {
+            **settings, "HAMSTRING_DATABASE_URL": f"sqlite:///{folder / 'standard.db'}"}):
+        standard = standard_app()
+    with mock.patch.dict(os.environ, {
+            **settings, "HAMSTRING_DATABASE_URL": f"sqlite:///{folder / 'floor.db'}"}):
+        floor = floor_app()
     launch = json.dumps(envelope(skill_id=servers.SKILL_ID)).encode()
     launch_environ = EnvironBuilder(path="/alexa", method="POST", data=launch).get_environ()
     sdk, bare = sdk_app(), bare_app()
