@@ -45,7 +45,8 @@ environ.update(("HTTP_" + k.upper().replace("-", "_"), v) for k, v in headers.it
 status = []
 b"".join(app(environ, lambda s, h, e=None: status.append(s)))
 assert status == ["200 OK"], status
-print(json.dumps([imported - start, created - imported, time.perf_counter() - created]))
+print(json.dumps([imported - start, created - imported, time.perf_counter() - created,
+                  time.process_time()]))
 """
 # Top-level packages by stack, for the import-time rows; anything else is "the rest".
 STACKS = {
@@ -108,7 +109,8 @@ def signed_launch(signing: Signing, folder: Path) -> Path:
 def breakdown(signing: Signing, folder: Path, request: Path,
               importtime: bool = False) -> tuple[list[float], str]:
     """Seconds to import, to ``create_app`` and to answer the first signed request, in a
-    fresh interpreter; and its ``-X importtime`` report when asked for."""
+    fresh interpreter, then the CPU seconds it used in all; and its ``-X importtime``
+    report when asked for."""
     env = {**os.environ, **signing.env(folder / "b.db")}
     flags = ["-X", "importtime"] if importtime else []
     done = subprocess.run([sys.executable, *flags, "-c", BREAKDOWN, str(request)], cwd=ROOT,
@@ -142,7 +144,8 @@ def run() -> list[tuple[str, str, str]]:
         parts = [breakdown(signing, folder, request)[0] for _ in range(RUNS)]
         stacks = [by_stack(breakdown(signing, folder, request, importtime=True)[1])
                   for _ in range(RUNS)]
-    imported, created, answered = (statistics.median(p[i] for p in parts) for i in range(3))
+    imported, created, answered, cpu = (statistics.median(p[i] for p in parts)
+                                        for i in range(4))
     stack_ms = {name: statistics.median(s.get(name, 0.0) for s in stacks) * 1000
                 for name in [*STACKS, "standard library and the rest"]}
     return [
@@ -150,7 +153,8 @@ def run() -> list[tuple[str, str, str]]:
         ("cold start: hamstring serve (no verification), to first answer", f"{serve:.2f} s",
          "< 0.5 s"),
         ("  a worker's part: imports / create_app (built-in packs) / first signed answer",
-         f"{imported:.2f} s / {created:.2f} s / {answered:.2f} s", ""),
+         f"{imported:.2f} s / {created:.2f} s / {answered:.2f} s (CPU from the interpreter's "
+         f"start: {cpu:.2f} s, steadier on a busy machine)", ""),
         ("  import time by stack (python -X importtime, which adds its own overhead)",
          ", ".join(f"{name} {ms:.0f} ms" for name, ms in stack_ms.items()), ""),
     ]
