@@ -15,9 +15,18 @@ from datetime import UTC, datetime, timedelta
 from skill.advice import HISTORY_LENGTH, AdviceTurns
 from skill.catalog import Catalog
 from skill.choosing import LIST_PAGE, ChoosingTurns
-from skill.engine import Player, Routine, Segment
+from skill.engine import Player, Routine, Segment, Step
 from skill.reading import Reader
-from skill.speech import Speech, number, render_segment, seconds_phrase, spoken_list, with_article
+from skill.speech import (
+    Speech,
+    about,
+    closing,
+    number,
+    render_segment,
+    seconds_phrase,
+    spoken_list,
+    with_article,
+)
 from skill.triage import Advice, Profile
 from skill.turn import Reply, RoutineEvent, Screen, Turn, ask
 
@@ -26,6 +35,9 @@ log = logging.getLogger(__name__)
 RENDER_CACHE = 4096  # rendered segments kept per process
 HEARD = 0.9  # of a turn's estimated speech time, after which it counts as heard
 TURN_BUDGET = 84.0  # seconds of segment speech, leaving room for the closing question
+# How "how many reps" describes a timed step.
+TIMED_WORDS = {"hold": "You hold this one for", "rolling": "You roll for",
+               "timed": "This one lasts"}
 SAFETY_NOTE = "I'm a coach, not a doctor: if anything gives you a sharp pain, stop."
 
 
@@ -60,10 +72,18 @@ class Coach(AdviceTurns, ChoosingTurns):
         return Player.restore(routine, state) if routine else None
 
     def saved_player(self, turn: Turn) -> Player | None:
-        """The routine the user left unfinished last time, if it still exists."""
+        """The routine the user left unfinished last time, if it still exists, waiting at
+        the segment after the last one played (a session that ended without ``leave``, say
+        on a red flag, saved it as played)."""
         state = turn.saved.get("player")
         routine = self.catalog.routines.get(state["routine"]) if state else None
-        return Player.restore(routine, state) if routine else None
+        if routine is None:
+            return None
+        player = Player.restore(routine, state)
+        if player.ready:
+            player.next()
+            player.wait()
+        return player
 
     def keep(self, turn: Turn, player: Player | None) -> None:
         """Store the position in the session and in the saved attributes."""
@@ -118,8 +138,10 @@ class Coach(AdviceTurns, ChoosingTurns):
 
     # -- playing -------------------------------------------------------------
 
-    def play(self, turn: Turn, player: Player, intro: Speech | None = None) -> Reply:
-        """Speak the current segment (or several in continuous mode) and ask to go on."""
+    def play(self, turn: Turn, player: Player, intro: Speech | None = None,
+             settle: str = "Say next when you're in position.") -> Reply:
+        """Speak the current segment (or several in continuous mode) and ask to go on; while
+        the user is still getting into position, ask ``settle`` instead."""
         speech = intro or Speech()
         rendered: dict = {}
 
@@ -127,17 +149,18 @@ class Coach(AdviceTurns, ChoosingTurns):
             rendered[segment] = self.render(player.routine.id, segment, turn.locale)
             return rendered[segment].seconds
 
-        if speech.seconds and speech.seconds + measure(player.segment) > TURN_BUDGET:
-            # The introduction and the step would not fit in one turn: let the user settle.
+        if player.ready and speech.seconds \
+                and speech.seconds + measure(player.segment) > TURN_BUDGET:
+            player.wait()  # the words before it and the step would not fit in one turn
+        played = player.play(measure, TURN_BUDGET - speech.seconds)
+        if not played:
             self.keep(turn, player)
-            turn.session["offer"] = {"kind": "begin"}
             turn.session.pop("heard_by", None)
-            reply = ask(speech, "Say next when you're in position.",
-                        "Say next when you're ready to begin, or stop to finish.")
+            reply = ask(speech, settle, "Say next when you're ready to begin, or stop to finish.")
             reply.screen = Screen("overview", player.routine)
             return reply
         first = player.segment
-        for segment in player.play(measure, TURN_BUDGET - speech.seconds):
+        for segment in played:
             if segment not in rendered:
                 measure(segment)
             speech.extend(rendered[segment])
@@ -147,18 +170,7 @@ class Coach(AdviceTurns, ChoosingTurns):
             if speech.holds:  # the last hold is still to run: show its clock, not the end
                 reply.screen = Screen("step", player.routine, first)
             return reply
-        following = player.routine.segments()[player.position + 1]
-        if following.step == player.segment.step:
-            if following.part:
-                question = "Say next to keep going."
-            elif following.set_no == player.segment.set_no:
-                question = "Say next for the right side."
-            else:
-                question = f"Say next for set {number(following.set_no)}."
-        else:
-            question = "Say next when you're ready, or repeat to do it again."
-        reply = ask(speech, question,
-                    "Say next to go on, repeat to do that again, or pause to take a break.")
+        reply = ask(speech, self.prompt(turn, player), self.reprompt(player))
         reply.screen = Screen("step", player.routine, first)
         reply.ticking = self.ticking(turn)
         # When this turn's speech will have been heard to the end (a little early, since the
@@ -167,14 +179,27 @@ class Coach(AdviceTurns, ChoosingTurns):
         turn.session["heard_by"] = heard_by.isoformat(timespec="seconds")
         return reply
 
+    def prompt(self, turn: Turn, player: Player) -> str:
+        """The question that keeps the routine's place: what to say to go on from here."""
+        if not player.ready:
+            return "Say next when you're ready."
+        return closing(player.routine, player.position, turn.locale, player.continuous)
+
+    def reprompt(self, player: Player) -> str:
+        """The longer question asked when the user says nothing, fitting the mode."""
+        if player.continuous:
+            return "Say keep going to carry on, or pause to take a break."
+        return "Say next to go on, repeat to do that again, or pause to take a break."
+
     def leave(self, turn: Turn, player: Player) -> None:
         """Keep the place to come back to when the user goes (pause, stop, a timeout). A
         segment heard to the end is done: coming back starts with the one after it. One cut
         short ("Alexa, pause" in the middle of a hold) is played again."""
         heard_by = turn.session.pop("heard_by", None)
-        if heard_by and not player.at_end \
+        if heard_by and player.ready and not player.at_end \
                 and datetime.now(UTC) >= datetime.fromisoformat(heard_by):
             player.next()
+        player.wait()  # coming back, the user gets into position before the next hold
         self.keep(turn, player)
 
     def session_ended(self, turn: Turn) -> None:
@@ -192,19 +217,19 @@ class Coach(AdviceTurns, ChoosingTurns):
                           keep=HISTORY_LENGTH)
         self.keep(turn, None)
         self.notify(RoutineEvent("completed", player.routine.id))
-        speech.say(f"That's the end of the {self.name(player.routine, turn)}. Nicely done. "
-                   "Drink some water, and come back any time.")
+        speech.say(closing(player.routine, len(player.routine.segments()) - 1, turn.locale))
         return Reply(speech, card=("Routine finished", self.name(player.routine, turn)),
                      screen=Screen("end", player.routine), ticking=self.ticking(turn))
 
     def begin(self, turn: Turn, routine: Routine, intro: Speech | None = None) -> Reply:
-        """Start ``routine`` from the top."""
+        """Start ``routine`` from the top: what it is, how long, what it needs and when not to
+        do it, then a stop until the user is in position."""
         continuous = bool(turn.saved.get("prefs", {}).get("continuous"))
         player = Player.start(routine, continuous=continuous)
+        turn.session.pop("too_hard", None)
         speech = intro or Speech()
-        minutes = max(1, round(routine.seconds() / 60))
-        speech.say(f"Let's do the {self.name(routine, turn)}. It takes about {minutes} "
-                   f"minute{'s' if minutes > 1 else ''}.")
+        speech.say(f"Let's do the {self.name(routine, turn)}, about "
+                   f"{about(routine.seconds(turn.locale))}.")
         if routine.equipment:
             speech.say(f"You'll need {spoken_list(map(with_article, routine.equipment))}.")
         if routine.avoid.get(turn.locale):
@@ -295,10 +320,21 @@ class Coach(AdviceTurns, ChoosingTurns):
             return self.yes(turn)  # "ready" after "Shall we start?"
         player = self.player(turn)
         if player is None:
-            return self.nothing_running(turn)
-        if turn.offer.get("kind") == "begin":
+            return self.left_unfinished(turn)
+        if not player.ready:  # "ready" after "say next when you're in position"
+            player.settle()
             return self.play(turn, player)
         return self.advance(turn, player, Speech())
+
+    def left_unfinished(self, turn: Turn) -> Reply:
+        """A routine command in a new session ("next", "I'm ready", "done"): offer the
+        routine the user left unfinished, if there is one."""
+        saved = self.saved_player(turn)
+        if saved is None:
+            return self.nothing_running(turn)
+        speech = Speech().say(f"You were on {self.where(saved)}.")
+        self.recent_red_flag(turn, speech)
+        return self.offer_resume(turn, speech)
 
     def advance(self, turn: Turn, player: Player, speech: Speech) -> Reply:
         """Move past the segment just played and play the next, or finish."""
@@ -313,25 +349,33 @@ class Coach(AdviceTurns, ChoosingTurns):
         """Leave the rest of this step (other side, sets) and go to the next step."""
         player = self.player(turn)
         if player is None:
-            return self.nothing_running(turn)
+            return self.left_unfinished(turn)
+        return self.skip_step(turn, player, Speech().say("Skipping ahead."))
+
+    def skip_step(self, turn: Turn, player: Player, speech: Speech) -> Reply:
+        """Go to the next step and play it (the user is in place), or finish."""
         if not player.skip():
-            return self.finish(turn, player, Speech().say("That was the last step."))
-        return self.play(turn, player, Speech().say("Skipping ahead."))
+            return self.finish(turn, player, speech.say("That was the last step."))
+        player.settle()
+        return self.play(turn, player, speech)
 
     def previous(self, turn: Turn) -> Reply:
         """Go back to the previous step."""
         player = self.player(turn)
         if player is None:
-            return self.nothing_running(turn)
+            return self.left_unfinished(turn)
         speech = Speech()
         if not player.previous():
             speech.say("This is the first step, so here it is again.")
+        player.settle()
         return self.play(turn, player, speech)
 
     def repeat(self, turn: Turn) -> Reply:
         """Play the current segment again, or repeat the last question."""
         player = self.player(turn)
         if player is not None:
+            if not player.ready:  # nothing played yet: say again what to do
+                return ask(Speech(), self.prompt(turn, player), self.reprompt(player))
             return self.play(turn, player)
         question = turn.session.get("question")
         if question:
@@ -340,10 +384,14 @@ class Coach(AdviceTurns, ChoosingTurns):
 
     def start_over(self, turn: Turn) -> Reply:
         """Back to the first step of the current routine."""
-        player = self.player(turn) or self.saved_player(turn)
+        player = self.player(turn)
+        in_place = player is not None  # in this session the user is on the floor already
+        player = player or self.saved_player(turn)
         if player is None:
             return self.nothing_running(turn)
         player.start_over()
+        if in_place:
+            player.settle()
         return self.play(turn, player, Speech().say("Starting over."))
 
     def pause(self, turn: Turn) -> Reply:
@@ -359,15 +407,146 @@ class Coach(AdviceTurns, ChoosingTurns):
 
     def resume(self, turn: Turn) -> Reply:
         """Carry on from where the user paused or left off."""
-        player = self.player(turn) or self.saved_player(turn)
+        player = self.player(turn)
+        if player is not None:  # in this session: after "hang on", or just "carry on"
+            return self.next(turn)
+        player = self.saved_player(turn)
         if player is None:
             return self.nothing_running(turn)
         player.resume()
-        if player.segment.opens_step:  # the step's opening says which step it is
-            intro = f"Picking up the {self.name(player.routine, turn)} where you left off."
+        player.wait()  # back after a break: into position before anything starts
+        step = player.step.title.get(turn.locale).lower()
+        side = ", the right side" if player.segment.side == "right" else ""
+        return self.play(turn, player, Speech().say(
+            f"Picking up at {self.where(player)}: {step}{side}."))
+
+    def hold_on(self, turn: Turn) -> Reply:
+        """"Hang on", "wait", "I need a break": keep the session and the place, and wait for
+        the user to say they're ready (the place is saved in case they don't come back)."""
+        player = self.player(turn)
+        if player is None:
+            question = turn.session.get("question") if turn.offer else None
+            return ask(Speech().say("Take your time."), question or self.menu_question())
+        self.leave(turn, player)
+        return ask(Speech(), "Take your time; say next when you're ready.",
+                   "I've kept your place. Say next when you're ready, or stop to finish.")
+
+    def switch_side(self, turn: Turn, side: str | None) -> Reply:
+        """"Other leg", "right leg": go to that side of the current step."""
+        player = self.player(turn)
+        if player is None:
+            return self.left_unfinished(turn)
+        if player.step.sides != "both":
+            return ask(Speech().say("This one works both legs together, so there's no side "
+                                    "to switch to."), self.prompt(turn, player),
+                       self.reprompt(player))
+        if side not in ("left", "right"):  # "other leg", "switch legs"
+            side = "left" if player.segment.side == "right" else "right"
+        player.to_side(side)
+        player.settle()
+        return self.play(turn, player)
+
+    def easier_choice(self, turn: Turn, player: Player) -> Routine | None:
+        """What "too hard" offers: None to skip the step (the first time in a routine), or
+        a gentler routine when the user says it again and there is one."""
+        said = turn.session.get("too_hard", 0)
+        turn.session["too_hard"] = said + 1
+        if said == 0:
+            return None
+        return next((r for r in self.catalog.routines.values()
+                     if "gentle" in r.tags and r.id != player.routine.id), None)
+
+    def harder_choice(self, player: Player | None) -> Routine | None:
+        """What "too easy" suggests for another time: a strength routine, since easy
+        stretches are not made better by stretching further."""
+        return next((r for r in self.catalog.routines.values() if "strength" in r.tags
+                     and (player is None or r.id != player.routine.id)), None)
+
+    def too_hard(self, turn: Turn) -> Reply:
+        """"Too hard", "easier": leave this step out, or offer a gentler routine."""
+        player = self.player(turn)
+        speech = Speech().say("That's fine: none of this should ever feel like a strain.")
+        if player is None:
+            gentle = next((r for r in self.catalog.routines.values() if "gentle" in r.tags),
+                          None)
+            return self.offer_start(turn, gentle, speech) if gentle else self.menu(speech)
+        gentler = self.easier_choice(turn, player)
+        if gentler is None:
+            return self.skip_step(turn, player, speech.say("Let's leave that one out."))
+        self.keep(turn, player)
+        return self.offer_start(turn, gentler, speech)
+
+    def too_easy(self, turn: Turn) -> Reply:
+        """"Too easy", "harder": no pushing a stretch further; name a step up for later."""
+        player = self.player(turn)
+        harder = self.harder_choice(player)
+        if player is None:
+            speech = Speech().say("Good to hear.")
+            return self.offer_start(turn, harder, speech) if harder else self.menu(speech)
+        speech = Speech()
+        if player.step.kind == "reps":
+            speech.say("Good. Make each rep slower, with a short pause at the top.")
         else:
-            intro = f"Picking up at {self.where(player)}."
-        return self.play(turn, player, Speech().say(intro))
+            speech.say("Good: easy is right. Going further doesn't make it work better.")
+        if harder:
+            speech.say(f"For more of a challenge another day, try the {self.name(harder, turn)}.")
+        return ask(speech, self.prompt(turn, player), self.reprompt(player))
+
+    def equipment(self, turn: Turn) -> Reply:
+        """"What do I need": the routine's equipment, and what this step uses."""
+        player = self.player(turn)
+        offered = self.catalog.routines.get(turn.offer.get("routine", "")) \
+            if turn.offer.get("kind") == "start" else None
+        routine = player.routine if player else offered
+        if routine is None:
+            return self.menu(Speech().say(
+                "Each routine tells you what it needs before it starts: some need nothing, "
+                "others a towel or strap, a foam roller or a ball."))
+        speech = Speech()
+        if routine.equipment:
+            speech.say(f"For the {self.name(routine, turn)} you need "
+                       f"{spoken_list(map(with_article, routine.equipment))}.")
+        else:
+            speech.say(f"The {self.name(routine, turn)} needs no equipment, just some floor.")
+        if player and player.step.equipment:
+            speech.say(f"This step uses the {spoken_list(player.step.equipment)}.")
+        if player is None:
+            return self.offer_start(turn, routine, speech)
+        return ask(speech, self.prompt(turn, player), self.reprompt(player))
+
+    def reps_left(self, turn: Turn) -> Reply:
+        """"How many more", "how many reps": what this step is, and what is left of it."""
+        player = self.player(turn)
+        if player is None:
+            return self.left_unfinished(turn)
+        step = player.step
+        if step.kind == "reps":
+            sets = f", {number(step.sets)} sets" if step.sets > 1 else ""
+            what = f"This one is {number(step.reps)} reps{sets}"
+        elif step.seconds:
+            what = f"{TIMED_WORDS[step.kind]} {seconds_phrase(step.seconds)}"
+        else:
+            what = "This one has no reps or timing"
+        if step.sides == "both":
+            what += " on each side"
+        upcoming = player.position + (1 if player.ready else 0)
+        rest = [s for s in player.routine.segments()[upcoming:] if s.step == player.segment.step]
+        speech = Speech().say(f"{what}. {still_to_do(step, rest)}")
+        return ask(speech, self.prompt(turn, player), self.reprompt(player))
+
+    def thanks(self, turn: Turn) -> Reply:
+        """"Thanks", "okay", "cool": a short acknowledgement that keeps the place and the
+        question; said to "Shall we...?" it is a yes."""
+        if turn.offer.get("kind") in ("start", "resume", "product"):
+            return self.yes(turn)
+        speech = Speech().say("You're welcome.")
+        player = self.player(turn)
+        if player:
+            return ask(speech, self.prompt(turn, player), self.reprompt(player))
+        question = turn.session.get("question") if turn.offer else None
+        if question:
+            return ask(speech, question)
+        return self.menu(speech)
 
     def progress(self, turn: Turn) -> Reply:
         """Say how far along the user is, in this session or the one they left."""
@@ -376,15 +555,17 @@ class Coach(AdviceTurns, ChoosingTurns):
             saved = self.saved_player(turn)
             if saved is None:
                 return self.nothing_running(turn)
-            left = seconds_phrase(saved.progress().minutes_left * 60)
+            left = about(saved.progress(turn.locale).seconds_left)
             return self.offer_resume(
                 turn, Speech().say(f"You were on {self.where(saved)}, about {left} left."))
-        progress = player.progress()
-        speech = Speech().say(
-            f"You're on step {progress.step} of {progress.steps}, about "
-            f"{seconds_phrase(progress.minutes_left * 60)} left.")
-        return ask(speech, "Say next when you're ready.",
-                   "Say next to go on, or pause to take a break.")
+        progress = player.progress(turn.locale)
+        if not progress.seconds_left:
+            speech = Speech().say("That was the last of it.")
+        else:
+            where = "Next up is" if progress.starts_step else "You're on"
+            speech = Speech().say(f"{where} step {progress.step} of {progress.steps}, about "
+                                  f"{about(progress.seconds_left)} left.")
+        return ask(speech, self.prompt(turn, player), self.reprompt(player))
 
     def set_ticking(self, turn: Turn, ticking: bool) -> Reply:
         """Choose between holds over a ticking clock and holds with spoken cues alone;
@@ -406,15 +587,16 @@ class Coach(AdviceTurns, ChoosingTurns):
             speech = Speech().say("Okay, I'll keep going without stopping." if continuous
                                   else "Okay, one step at a time.")
             return self.menu(speech)
+        already = player.continuous == continuous
         player.continuous = continuous
-        unplayed = turn.offer.get("kind") == "begin"  # the user is still getting into position
         if continuous:
-            if unplayed:  # the first segment needs the whole turn
+            if not player.ready:  # the first segment needs the whole turn
+                player.settle()
                 return self.play(turn, player)
-            return self.advance(turn, player, Speech().say("Okay, I'll keep going."))
+            # said once when the mode changes; "keep going" after that just carries on
+            return self.advance(turn, player,
+                                Speech() if already else Speech().say("Okay, I'll keep going."))
         self.keep(turn, player)  # what was played stays played: ask for "next"
-        if unplayed:
-            turn.session["offer"] = {"kind": "begin"}
         return ask(Speech().say("Okay, one step at a time."), "Say next when you're ready.",
                    "Say next to go on, or pause to take a break.")
 
@@ -423,8 +605,6 @@ class Coach(AdviceTurns, ChoosingTurns):
         offer = turn.offer
         if offer.get("kind") == "resume":
             return self.resume(turn)
-        if offer.get("kind") == "begin":
-            return self.next(turn)
         if offer.get("kind") == "start":
             routine = self.catalog.routines.get(offer.get("routine", ""))
             if routine:
@@ -492,3 +672,20 @@ class Coach(AdviceTurns, ChoosingTurns):
         """Answer a routine command when no routine is running."""
         return self.menu(Speech().say("There's no routine running right now."))
 
+
+def still_to_do(step: Step, rest: list[Segment]) -> str:
+    """What is left of ``step`` when ``rest`` are its segments still to play: 'Two sets to
+    go.', 'The right side to go.', 'That's this one done.'"""
+    if not rest:
+        return "That's this one done."
+    sets = len({s.set_no for s in rest})
+    if sets > 1:
+        return f"{number(sets).capitalize()} sets to go."
+    right = rest[0].side == "right"
+    if step.sets > 1:
+        return "The right side of the last set to go." if right else "The last set to go."
+    if right:
+        return "The right side to go."
+    if step.sides == "both":
+        return "Both sides to go."
+    return "It's still to come." if rest[0].part == 0 else "Nearly there."

@@ -150,9 +150,18 @@ class Routine:
             object.__setattr__(self, "_segments", cached)
         return cached
 
-    def seconds(self) -> float:
-        """Estimated length of the whole routine, speech included."""
-        return sum(segment_seconds(self, s) for s in self.segments())
+    def segment_times(self, locale: str = "en-US") -> tuple[float, ...]:
+        """Seconds each segment takes to hear, measured on its rendered speech (cached)."""
+        key = f"_times_{locale}"
+        cached = self.__dict__.get(key)
+        if cached is None:
+            cached = tuple(segment_seconds(self, s, locale) for s in self.segments())
+            object.__setattr__(self, key, cached)
+        return cached
+
+    def seconds(self, locale: str = "en-US") -> float:
+        """Length of the whole routine as heard: every segment and its closing question."""
+        return sum(self.segment_times(locale))
 
 
 @dataclass(frozen=True)
@@ -176,12 +185,11 @@ def speech_seconds(text: str) -> float:
 
 
 def segment_seconds(routine: Routine, segment: Segment, locale: str = "en-US") -> float:
-    """Estimated length of a segment: instruction (if it opens the step) plus the work."""
-    step = routine.steps[segment.step]
-    spoken = speech_seconds(step.instruction.get(locale)) if segment.opens_step else 0.0
-    start, end = step.part_window(segment.part)
-    work = (end - start) * (step.rep_seconds if step.kind == "reps" else 1.0)
-    return spoken + work + 2.0
+    """How long a segment takes to hear, with the question that closes its turn: measured
+    on the speech it renders to, so stated lengths are what the user hears."""
+    from skill.speech import heard_seconds  # the speech module builds on this one
+
+    return heard_seconds(routine, segment, locale)
 
 
 @dataclass
@@ -193,10 +201,13 @@ class Player:
     paused: bool = False
     continuous: bool = False
     done: bool = False
+    # False while the user is getting into position: the segment at ``position`` has not
+    # been played, and nothing is until ``settle()``. True once it has been played.
+    ready: bool = False
 
     @classmethod
     def start(cls, routine: Routine, continuous: bool = False) -> Player:
-        """A new player at the first segment."""
+        """A new player at the first segment, waiting for the user to get into position."""
         return cls(routine, continuous=continuous)
 
     @classmethod
@@ -209,6 +220,7 @@ class Player:
             paused=bool(state.get("paused", False)),
             continuous=bool(state.get("continuous", False)),
             done=bool(state.get("done", False)),
+            ready=bool(state.get("ready", False)),
         )
 
     def state(self) -> dict:
@@ -219,6 +231,7 @@ class Player:
             "paused": self.paused,
             "continuous": self.continuous,
             "done": self.done,
+            "ready": self.ready,
         }
 
     @property
@@ -242,8 +255,11 @@ class Player:
         """The segments to speak this turn, moving the position to the last one.
 
         One segment in step mode; in continuous mode, consecutive segments while
-        their ``cost`` (seconds of speech, estimated by default) fits in ``budget``.
+        their ``cost`` (seconds of speech, measured by default) fits in ``budget``. Nothing
+        until the user is in position (``settle()``): no hold or rep starts before that.
         """
+        if not self.ready:
+            return []
         cost = cost or (lambda segment: segment_seconds(self.routine, segment))
         self.paused = False
         played = [self.segment]
@@ -285,6 +301,25 @@ class Player:
         self.position = self._first_segment_of(current + 1)
         return True
 
+    def settle(self) -> None:
+        """The user is in position: the segment at ``position`` may be played."""
+        self.ready = True
+
+    def wait(self) -> None:
+        """Hold still at ``position`` until the user says they are in position again."""
+        self.ready = False
+
+    def to_side(self, side: str) -> bool:
+        """Jump to ``side`` ("left" or "right") of the current set of this step; False when
+        the step is not done one side at a time."""
+        here = self.segment
+        for i, segment in enumerate(self.routine.segments()):
+            if (segment.step, segment.set_no, segment.side, segment.part) == (
+                    here.step, here.set_no, side, 0):
+                self.position = i
+                return True
+        return False
+
     def start_over(self) -> None:
         """Back to the first segment."""
         self.position, self.paused, self.done = 0, False, False
@@ -297,15 +332,19 @@ class Player:
         """Clear the pause."""
         self.paused = False
 
-    def progress(self) -> Progress:
-        """Where the user is and how much is left, counting the current segment."""
+    def progress(self, locale: str = "en-US") -> Progress:
+        """Where the user is and how much is left to hear. A segment already played does
+        not count: what is left starts with the next one."""
         segments = self.routine.segments()
-        left = sum(segment_seconds(self.routine, s) for s in segments[self.position :])
+        upcoming = self.position + (1 if self.ready else 0)
+        step = segments[upcoming].step if upcoming < len(segments) else self.segment.step
+        left = sum(self.routine.segment_times(locale)[upcoming:])
         return Progress(
-            step=self.segment.step + 1,
+            step=step + 1,
             steps=len(self.routine.steps),
-            steps_left=len(self.routine.steps) - self.segment.step,
-            seconds_left=0.0 if self.done else left,
+            steps_left=len(self.routine.steps) - step,
+            seconds_left=0.0 if self.done or upcoming >= len(segments) else left,
+            starts_step=upcoming < len(segments) and segments[upcoming].opens_step,
         )
 
     def _first_segment_of(self, step_index: int) -> int:
@@ -323,8 +362,4 @@ class Progress:
     steps: int
     steps_left: int
     seconds_left: float
-
-    @property
-    def minutes_left(self) -> int:
-        """Whole minutes left, at least one while anything is left."""
-        return max(1, round(self.seconds_left / 60)) if self.seconds_left else 0
+    starts_step: bool = False  # what comes next opens ``step``

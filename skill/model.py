@@ -39,17 +39,22 @@ SHORT_NAME_WORDS = {"the", "a", "an", "for", "to", "of"}
 SLOT_TYPES = {"routine": "ROUTINE", "product": "PRODUCT", "symptom": "SYMPTOM",
               "timing": "TIMING", "habit": "HABIT", "topic": "TOPIC", "category": "CATEGORY",
               "exercise": "EXERCISE", "equipment": "EQUIPMENT", "duration": "LENGTH",
-              "ordinal": "ORDINAL"}
+              "ordinal": "ORDINAL", "side": "SIDE"}
 CUSTOM_SLOTS = {
     "StartRoutineIntent": ("routine",),
     "ProductTipsIntent": ("product",),
     "ReportSymptomIntent": ("symptom", "timing", "habit"),
     "TopicIntent": ("topic",),
     "FindRoutineIntent": FIND_SLOTS,
+    "SwitchSideIntent": ("side",),
 }
 # Lengths the LENGTH slot lists besides short and long ("ten minutes").
 SAID_MINUTES = ("two", "three", "four", "five", "six", "seven", "eight", "ten", "twelve",
                 "fifteen", "twenty", "thirty")
+
+# The sides a user can ask for mid-routine ("right leg", "the other one").
+SIDES = {"left": ["left", "left hand", "left one"], "right": ["right", "right hand", "right one"],
+         "other": ["other", "opposite", "other one", "second"]}
 
 # Sample utterances. "(a|b|)" expands to each choice; an empty choice makes it optional.
 SAMPLES: dict[str, tuple[str, ...]] = {
@@ -123,7 +128,7 @@ SAMPLES: dict[str, tuple[str, ...]] = {
         "how (much|much time|long) is left",
         "how (much longer|long to go|long left|much further|much more is there)",
         "how far along am I",
-        "how many more (steps|exercises|stretches|to go|sets|)",
+        "how many more (steps|exercises|stretches|to go)",
         "(where am I|what step am I on|which step is this|what step is this)",
         "(am I|are we) (nearly|almost) (done|finished|there)",
         "how long until I'm (done|finished)",
@@ -245,8 +250,10 @@ SAMPLES: dict[str, tuple[str, ...]] = {
     "AMAZON.NextIntent": (
         "(done|done that|I've done that|that's done|did it)",
         "(ready|I'm ready)",
+        "(okay|ok|alright|right) (I'm ready|ready|done|I'm in position|I'm down)",
+        "(I'm in position|I'm in place|I'm down|I'm on the floor|I'm set|good to go)",
         "next (one|step|side|set|exercise|stretch)",
-        "(the|) other side",
+        "next side",
         "(go on|move on|let's move on|carry on|what's next|okay next)",
     ),
     "AMAZON.PreviousIntent": (
@@ -266,10 +273,70 @@ SAMPLES: dict[str, tuple[str, ...]] = {
         "(restart the routine|start the routine again)",
     ),
     "AMAZON.PauseIntent": (
-        "(take a break|hang on|hold on|wait|break time|stop for now)",
-        "give me a (minute|moment|sec)",
-        "(I need a break|let me take a break)",
+        "(stop for now|pause for now|pause it)",
         "pause (the routine|here)",
+    ),
+    "WaitIntent": (
+        "(hang on|hold on|wait|wait a bit|hold up|one sec|one second|one moment|just a sec|"
+        "just a second|just a moment|not yet|wait what)",
+        "(hang on|hold on|wait) a (sec|second|minute|moment|bit)",
+        "give me a (minute|moment|sec|second|bit)",
+        "(take a break|break time|I need a break|I need a rest|I need a breather|let me take a "
+        "break|let me catch my breath|I need to catch my breath)",
+        "(wait|hang on|hold on) (I'm|I am) not (ready|in position) (yet|)",
+        "(I'm|I am) not (ready|in position) (yet|)",
+        "I'm still getting (ready|into position|down)",
+    ),
+    "SwitchSideIntent": (
+        "(switch|change|swap) (legs|sides|over)",
+        "(the|) {side} (leg|side)",
+        "(do|now|let's do|go to|switch to|change to|start with|what about) (the|my) {side} "
+        "(leg|side)",
+        "(now|) the {side} (leg|side) (now|please|)",
+        "(I want to|can I|can we) do the {side} (leg|side)",
+        "I did the wrong (leg|side)",
+    ),
+    "TooHardIntent": (
+        "(this is|it's|that's|this one is|that was) (too hard|too much|too difficult|too tough)",
+        "(too hard|too difficult|too tough|too much)",
+        "(make it|make this|something|give me something|can we do something|can I do "
+        "something) easier",
+        "(easier|an easier one|an easier version|the easier version) (please|)",
+        "I can't (manage|keep up with) (this|it|that)",
+        "(this is|it's) (really|) hard",
+    ),
+    "TooEasyIntent": (
+        "(this is|it's|that's|this one is|that was) (too easy|really easy|easy)",
+        "(too easy|way too easy)",
+        "(make it|make this|something|give me something|can we do something|can I do "
+        "something) harder",
+        "(harder|a harder one|a harder version|the harder version) (please|)",
+        "(I want|give me) (a challenge|more of a challenge)",
+        "I could do (more|a lot more)",
+    ),
+    "EquipmentIntent": (
+        "what (equipment|things|stuff) do I need",
+        "what do I need (for this|for this one|for it|for this step|for the routine|)",
+        "what will I need",
+        "(what equipment is it|what does it need|what does this need)",
+        "do I need (anything|any equipment|equipment|something)",
+        "what should I (use|have) (for this|)",
+        "(what's|what is) the equipment",
+    ),
+    "RepsLeftIntent": (
+        "how many more",
+        "how many (reps|sets) (are|) (left|to go|is it|are there|do I do)",
+        "how many (more|) (reps|sets)",
+        "how many (reps|sets) (is this|in this one)",
+        "how many (more|) times",
+        "how long do I (hold|hold it|hold this|do this) (for|)",
+        "how long is (this|this hold|this one)",
+    ),
+    "ThanksIntent": (
+        "(thanks|thank you|thanks a lot|thank you very much|thanks coach|many thanks)",
+        "(okay|ok|alright|all right|okey dokey|right then)",
+        "(cool|great|nice|awesome|perfect|got it|good|sounds good)",
+        "(okay|alright|cool|great) (thanks|thank you)",
     ),
     "AMAZON.ResumeIntent": (
         "(let's|) pick up where (I|we) left off",
@@ -278,7 +345,7 @@ SAMPLES: dict[str, tuple[str, ...]] = {
         "(back to my routine|where was I)",
     ),
     "AMAZON.YesIntent": (
-        "(yep|okay|go for it|let's do it|sounds good|why not|please do)",
+        "(yep|go for it|let's do it|why not|please do)",
         "(yes|) (I am|I do|it does)",
         "yes let's go",
     ),
@@ -357,8 +424,32 @@ LOCAL_SAMPLES: dict[str, dict[tuple[str, ...], tuple[str, ...]]] = {
         ("en-US", "en-CA"): ("what was that",),
         COMMONWEALTH: ("(pardon|sorry what was that|come again)",),
     },
-    "AMAZON.PauseIntent": {
-        ("en-GB", "en-AU"): ("(hang on a tick|give me a tick)",),
+    "WaitIntent": {
+        ("en-US", "en-CA"): ("(hold your horses|gimme a sec|gimme a second)",),
+        ("en-GB", "en-AU"): ("(hang on a tick|give me a tick|half a mo|just a tick)",),
+        ("en-IN",): ("(wait one minute|one minute please|just one minute|wait please)",),
+    },
+    "ThanksIntent": {
+        ("en-US",): ("(gotcha|sweet|thanks a bunch)",),
+        ("en-CA",): ("(thanks eh|gotcha|sounds great)",),
+        ("en-GB",): ("(cheers|ta|brilliant|lovely|cheers for that)",),
+        ("en-AU",): ("(cheers|ta|no worries|good on you|cheers mate)",),
+        ("en-IN",): ("(thank you so much|okay fine|okay thank you so much)",),
+    },
+    "TooHardIntent": {
+        ("en-US", "en-CA"): ("this is (brutal|killing me)",),
+        COMMONWEALTH: ("this is a bit much", "(I'm|I am) struggling with this"),
+    },
+    "TooEasyIntent": {
+        ("en-US", "en-CA"): ("this is a piece of cake",),
+        COMMONWEALTH: ("this is a doddle",),
+    },
+    "EquipmentIntent": {
+        ("en-US", "en-CA"): ("what gear do I need",),
+        COMMONWEALTH: ("what kit do I need",),
+    },
+    "SwitchSideIntent": {
+        ("en-GB", "en-AU"): ("swap legs over",),
     },
 }
 
@@ -455,7 +546,8 @@ def slot_types(packs: Packs, locale: str) -> list[dict]:
              "SYMPTOM": word_values("symptoms", local), "TIMING": word_values("timings", local),
              "HABIT": table_values(HABITS), "CATEGORY": table_values(reader.table("categories")),
              "EQUIPMENT": table_values(equipment), "LENGTH": table_values(lengths),
-             "ORDINAL": table_values(ordinals), "EXERCISE": table_values(exercises)}
+             "ORDINAL": table_values(ordinals), "EXERCISE": table_values(exercises),
+             "SIDE": table_values(SIDES)}
     return [{"name": name, "values": sorted(values, key=lambda v: v["id"])}
             for name, values in sorted(types.items())]
 

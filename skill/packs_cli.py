@@ -186,7 +186,8 @@ def test_the_routine_plays_start_to_finish(tmp_path):
         answer = device.say("AMAZON.NextIntent")
         spoken.append(answer)
     assert all(not a.problems for a in spoken), [a.problems for a in spoken]
-    assert "Lying hamstring stretch" in spoken[0].text
+    assert "Say next when you're in position" in spoken[0].text  # then the first step
+    assert "Lying hamstring stretch" in spoken[1].text
     assert "end of the {title} routine" in spoken[-1].text
 ''',
 }

@@ -7,6 +7,7 @@ the silence, so a 45 second hold lasts 45 seconds from "hold" to "and relax".
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -19,9 +20,14 @@ MAX_BREAK = 10.0
 # How a timed step's clock is started: stretches are held, rollers rolled, and other work
 # (a massage with the fingertips, say) just timed.
 TIMED_KINDS = {"hold": "Hold for", "rolling": "Roll slowly for", "timed": "Keep at it for"}
-# With no cue for longer than QUIET_GAP, the time left is said every FILL_EVERY seconds.
-QUIET_GAP = 20.0
-FILL_EVERY = 15.0
+# No silence in a hold runs longer than MAX_QUIET: a gap between cues is filled with the
+# time left (in round numbers where it fits), "halfway", or a breathing cue, about every
+# FILL_EVERY seconds. A user hearing nothing for longer thinks the skill has died.
+MAX_QUIET = 12.0
+FILL_EVERY = 10.0
+HALFWAY = "Halfway there."
+HALFWAY_FROM = 40  # holds this long get "halfway" when no cue of the pack's is near it
+BREATHING = ("Keep breathing easily.", "Stay relaxed.", "Breathe slowly.")
 
 # What XML 1.0, and so SSML, cannot hold: C0 controls but tab, newline and carriage return,
 # lone surrogates, U+FFFE and U+FFFF. Alexa refuses a response with any of them.
@@ -156,28 +162,56 @@ def seconds_phrase(seconds: float) -> str:
 
 
 def hold_cues(step: Step, locale: str = "en-US") -> list[tuple[float, str]]:
-    """The cues of a timed step as ``(seconds, text)``, gaps filled with time left."""
-    cues = sorted((c.at, c.text.get(locale)) for c in step.cues if 0 < c.at < step.seconds)
+    """The cues of a timed step as ``(seconds, text)``: the pack's, "halfway" on a long hold,
+    and fillers so that no silence is longer than ``MAX_QUIET``."""
+    seconds = float(step.seconds)
+    cues = sorted((c.at, c.text.get(locale)) for c in step.cues if 0 < c.at < seconds)
+    middle = seconds / 2
+    if seconds >= HALFWAY_FROM and all(abs(at - middle) > FILL_EVERY / 2 for at, _ in cues):
+        cues = sorted([*cues, (middle, HALFWAY)])
     filled: list[tuple[float, str]] = []
-    last = 0.0
-    for at, text in [*cues, (float(step.seconds), "")]:
-        # about FILL_EVERY after the last cue, where the time left is a round five seconds
-        mark = step.seconds - max(5.0, 5.0 * round((step.seconds - last - FILL_EVERY) / 5))
-        while at - last > QUIET_GAP and at - mark >= 5:
-            filled.append((mark, f"{seconds_phrase(step.seconds - mark)} to go."))
-            mark += FILL_EVERY
+    quiet_from = 0.0  # when the last thing said ends
+    breaths = 0
+    for at, text in [*cues, (seconds, "")]:
+        while at - quiet_from > MAX_QUIET:
+            # the time left and a breathing cue take turns, so the count is not a nag
+            said_time = bool(filled) and filled[-1][1].endswith(" to go.")
+            filler = _filler(seconds, quiet_from, at, breaths if said_time else None)
+            breaths += filler[1] in BREATHING
+            filled.append(filler)
+            quiet_from = filler[0] + speech_seconds(filler[1])
         if text:
             filled.append((at, text))
-        last = at
+            quiet_from = max(quiet_from, at + speech_seconds(text))
     return filled
 
 
+def _filler(seconds: float, quiet_from: float, until: float,
+            breath: int | None) -> tuple[float, str]:
+    """The next cue to break the silence from ``quiet_from`` to ``until``, spaced evenly:
+    breathing cue number ``breath`` if given, else the time left when a round number fits
+    (else a breathing cue)."""
+    needed = math.ceil((until - quiet_from) / FILL_EVERY)  # quiet stretches, fillers + 1
+    ideal = quiet_from + (until - quiet_from) / needed
+    if breath is None:
+        early, late = 5 * math.ceil((seconds - ideal) / 5), 5 * math.floor((seconds - ideal) / 5)
+        for left in sorted({early, late}, key=lambda left: (abs(seconds - left - ideal), left)):
+            text, mark = f"{seconds_phrase(left)} to go.", seconds - left
+            quiet_after = until - (mark + speech_seconds(text))
+            if left > 0 and 6 <= mark - quiet_from <= MAX_QUIET \
+                    and 3 <= quiet_after <= MAX_QUIET * (needed - 1):
+                return mark, text
+    return round(ideal, 1), BREATHING[(breath or 0) % len(BREATHING)]
+
+
 def _timed(step: Step, start: float, end: float, locale: str) -> Speech:
-    """Silence from ``start`` to ``end`` of a hold, with the cues that fall inside."""
+    """Silence from ``start`` to ``end`` of a hold, with the cues that fall inside (a cue
+    that would run past ``end`` is said a little earlier, so the part keeps its length)."""
     speech = Speech()
     now = start
     for at, text in hold_cues(step, locale):
         if start <= at < end and at >= now:
+            at = max(now, min(at, end - speech_seconds(text)))
             speech.pause(at - now)
             speech.say(text, kind="cue")
             now = at + speech_seconds(text)
@@ -193,6 +227,45 @@ def _reps(step: Step, first: int, last: int) -> Speech:
         speech.say(word)
         speech.pause(max(0.0, step.rep_seconds - speech_seconds(word)))
     return speech
+
+
+def closing(routine: Routine, position: int, locale: str = "en-US",
+            continuous: bool = False) -> str:
+    """What is said after the segment at ``position``: what to say to go on, or the end of
+    the routine after the last one."""
+    segments = routine.segments()
+    if position >= len(segments) - 1:
+        return (f"That's the end of the {routine.name.get(locale)}. Nicely done. Drink some "
+                "water, and come back any time.")
+    if continuous:
+        return "Say keep going when you're ready."
+    here, following = segments[position], segments[position + 1]
+    if following.step == here.step:
+        if following.part:
+            return "Say next to keep going."
+        if following.set_no == here.set_no:
+            return "Say next for the right side."
+        return f"Say next for set {number(following.set_no)}."
+    return "Say next when you're ready, or repeat to do it again."
+
+
+def heard_seconds(routine: Routine, segment: Segment, locale: str = "en-US") -> float:
+    """Seconds of speech and silence a segment's turn takes: the segment, then its
+    closing (step by step, the way a routine is usually heard)."""
+    position = routine.segments().index(segment)
+    return (render_segment(routine, segment, locale).seconds
+            + speech_seconds(closing(routine, position, locale)))
+
+
+def about(seconds: float) -> str:
+    """A length said the way people say it, close enough to trust (within 5%): to five
+    seconds under two minutes, then ten, fifteen, and half minutes from ten minutes."""
+    step = 5 if seconds < 120 else 10 if seconds < 300 else 15 if seconds < 600 else 30
+    rounded = max(step, step * round(seconds / step))
+    minutes, rest = divmod(rounded, 60)
+    if minutes and rest == 30:
+        return f"{minutes} and a half minutes"
+    return seconds_phrase(rounded)
 
 
 def render_segment(routine: Routine, segment: Segment, locale: str = "en-US") -> Speech:

@@ -9,7 +9,8 @@ import pytest
 
 from skill.engine import LOCALES
 from skill.plugins import load_packs
-from skill.speech import number
+from skill.speech import MAX_QUIET, about, number, render_segment
+from skill.ssml import duration, timeline
 from tests.support.client import LiveServer, SkillClient, make_app
 from tests.support.speech import hold_spans
 
@@ -65,16 +66,17 @@ def test_routine_plays_start_to_finish(built_in_server, chain_module, routine_id
         answer = client.say("AMAZON.NextIntent")
         answers.append(answer)
     spoken = " ".join(a.text for a in answers)
-    assert routine.avoid.get(locale) in spoken  # when not to do it, said before starting
-    assert f"It takes about {max(1, round(routine.seconds() / 60))} minute" in spoken
+    intro = answers[0]
+    assert routine.avoid.get(locale) in intro.text  # when not to do it, said before starting
+    assert f"the {routine.name.get(locale)}, about {about(routine.seconds(locale))}." \
+        in intro.text
     for step in routine.steps:
         assert step.title.get(locale) in spoken, step.title
         assert escape(step.instruction.get(locale)) in answers_ssml(answers), step.title
     assert f"That's the end of the {routine.name.get(locale)}." in answers[-1].text
     measured = [span for a in answers for span in hold_spans(a.ssml)]
     assert measured == pytest.approx(expected_holds(routine), abs=0.3)
-    settle = "in position" in answers[0].text  # a long first step gets its own turn
-    assert len(answers) == len(routine.segments()) + settle
+    assert len(answers) == len(routine.segments()) + 1  # the stop to get into position
     for said, following in zip(answers, answers[1:], strict=False):  # says what comes next
         if said.text.endswith("Say next for the right side."):
             assert following.text.startswith("Now the right side."), following.text[:60]
@@ -151,3 +153,77 @@ def test_one_step_at_a_time_does_not_play_a_side_again(built_in_server, chain_mo
     single = client.say("OneStepAtATimeIntent")
     assert single.text == "Okay, one step at a time. Say next when you're ready."
     assert client.say("AMAZON.NextIntent").text.startswith("Now the right side.")
+
+
+def play_through(server, chain, routine) -> list:
+    """Every answer from starting ``routine`` to its end, saying "next" each time."""
+    client = SkillClient(server.url, chain, user_id=f"user-whole-{routine.id}")
+    answers = [client.say("StartRoutineIntent", routine=routine.name.default)]
+    while not answers[-1].ends:
+        answers.append(client.say("AMAZON.NextIntent"))
+    return answers
+
+
+INTRO_SECONDS = 22.0  # two breaths, the stop question included
+
+
+@pytest.mark.parametrize("routine_id", sorted(CATALOG.routines))
+def test_nothing_starts_before_the_user_is_in_position(built_in_server, chain_module,
+                                                       routine_id):
+    routine = CATALOG.routines[routine_id]
+    intro = play_through(built_in_server, chain_module, routine)[0]
+    assert intro.text.endswith("Say next when you're in position."), intro.text
+    assert not intro.ends and "next" in intro.reprompt
+    for words in ("starting now", "Ready, go", "Step 1", "One."):
+        assert words not in intro.text, (words, intro.text)
+    assert duration(intro.ssml) <= INTRO_SECONDS, intro.text
+    for sentence in intro.text.split(". "):  # each said in one breath
+        assert len(sentence.split()) <= 22, sentence
+
+
+@pytest.mark.parametrize("routine_id", sorted(CATALOG.routines))
+def test_the_stated_length_is_within_five_percent_of_what_is_heard(built_in_server,
+                                                                    chain_module, routine_id):
+    routine = CATALOG.routines[routine_id]
+    answers = play_through(built_in_server, chain_module, routine)
+    heard = sum(duration(a.ssml) for a in answers[1:])  # from "ready" to "nicely done"
+    assert routine.seconds() == pytest.approx(heard, rel=0.01)
+    stated = answers[0].text.split(", about ")[1].split(".")[0]
+    assert stated == about(routine.seconds())
+    assert seconds_of(stated) == pytest.approx(heard, rel=0.05)
+
+
+def seconds_of(phrase: str) -> float:
+    """'7 minutes 45 seconds', '2 and a half minutes', '50 seconds' in seconds."""
+    words = phrase.replace("and a half minutes", "minutes 30 seconds").split()
+    total = 0.0
+    for amount, unit in zip(words[::2], words[1::2], strict=True):
+        total += float(amount) * (60 if unit.startswith("minute") else 1)
+    return total
+
+
+@pytest.mark.parametrize("routine_id", sorted(CATALOG.routines))
+def test_time_left_counts_only_what_is_still_to_come(built_in_server, chain_module,
+                                                     routine_id):
+    routine = CATALOG.routines[routine_id]
+    client = SkillClient(built_in_server.url, chain_module, user_id=f"user-left-{routine_id}")
+    client.say("StartRoutineIntent", routine=routine.name.default)
+    answers = [client.say("AMAZON.NextIntent")]
+    first = client.say("ProgressIntent")
+    stated = first.text.split(", about ")[1].split(" left.")[0]
+    while not answers[-1].ends:
+        answers.append(client.say("AMAZON.NextIntent"))
+    still_to_come = sum(duration(a.ssml) for a in answers[1:])
+    assert seconds_of(stated) == pytest.approx(still_to_come, rel=0.05, abs=5)
+
+
+@pytest.mark.parametrize("routine_id", sorted(CATALOG.routines))
+@pytest.mark.parametrize("locale", ["en-US", "en-GB"])
+def test_no_silence_longer_than_twelve_seconds_in_any_segment(routine_id, locale):
+    routine = CATALOG.routines[routine_id]
+    for segment in routine.segments():
+        longest = run = 0.0
+        for kind, seconds, _ in timeline(render_segment(routine, segment, locale).ssml()):
+            run = run + seconds if kind == "pause" else 0.0
+            longest = max(longest, run)
+        assert longest <= MAX_QUIET <= 12.0, (segment, longest)

@@ -17,6 +17,13 @@ from tests.support.client import DemoPack, LiveServer, SkillClient, make_app
 SEGMENTS = 7  # demo routine: 2 sides, 2 sets, 2 parts of a 70 s roll, 1 instruction
 
 
+def start(client, routine: str = "demo routine"):
+    """Start a routine and say "ready" at the stop before it: the first side's answer."""
+    stop = client.say("StartRoutineIntent", routine=routine)
+    assert stop.text.endswith("Say next when you're in position."), stop.text
+    return client.say("AMAZON.NextIntent")
+
+
 def saved(demo_app) -> dict:
     """What the store holds for the test user."""
     path = demo_app.config["DATABASE_URL"][len("sqlite:///"):]
@@ -33,9 +40,11 @@ def test_launch_asks_what_is_wrong_and_gives_the_safety_note_once(client):
 
 
 def test_a_whole_routine_start_to_finish(client, demo_app):
-    answer = client.say("StartRoutineIntent", routine="demo routine")
+    intro = client.say("StartRoutineIntent", routine="demo routine")
+    assert "the demo routine, about 3 minutes" in intro.text and "a strap" in intro.text
+    assert "Step 1" not in intro.text and "starting now" not in intro.text
+    answer = client.say("AMAZON.NextIntent")
     spoken = [answer.text]
-    assert "It takes about 3 minutes" in answer.text and "a strap" in answer.text
     assert "Step 1 of 4: Lying stretch." in answer.text and "Left side first." in answer.text
     assert "Say next for the right side." in answer.text
     while not answer.ends:
@@ -60,9 +69,9 @@ def test_unknown_routine_lists_what_exists(client):
 
 
 def test_routine_found_by_synonym_and_filler_words(client):
-    assert "Lying stretch" in client.say("StartRoutineIntent", routine="the demo").text
-    assert "Lying stretch" in client.say("StartRoutineIntent",
-                                         routine="The Test Routine please").text
+    assert "the demo routine" in client.say("StartRoutineIntent", routine="the demo").text
+    assert "the demo routine" in client.say("StartRoutineIntent",
+                                            routine="The Test Routine please").text
 
 
 @pytest.mark.parametrize("intent", ["AMAZON.NextIntent", "AMAZON.PreviousIntent", "SkipIntent",
@@ -75,14 +84,14 @@ def test_routine_commands_with_nothing_running_get_a_helpful_answer(client, inte
 
 
 def test_previous_repeat_and_progress(client):
-    client.say("StartRoutineIntent", routine="demo routine")
+    start(client)
     client.say("AMAZON.NextIntent")
     bridges = client.say("AMAZON.NextIntent")
     assert "Step 2 of 4: Bridges." in bridges.text
     again = client.say("AMAZON.RepeatIntent")
     assert again.ssml == bridges.ssml
-    progress = client.say("ProgressIntent")
-    assert "step 2 of 4" in progress.text and "left" in progress.text
+    progress = client.say("ProgressIntent")  # set one is done: set two is next
+    assert progress.text.startswith("You're on step 2 of 4, about ") and "left" in progress.text
     back = client.say("AMAZON.PreviousIntent")
     assert "Step 1 of 4: Lying stretch." in back.text
     first = client.say("AMAZON.PreviousIntent")
@@ -90,31 +99,32 @@ def test_previous_repeat_and_progress(client):
 
 
 def test_pause_then_resume_after_the_session_ends(client, demo_app):
-    client.say("StartRoutineIntent", routine="demo routine")
-    client.say("AMAZON.NextIntent")
+    start(client)
+    client.say("AMAZON.NextIntent")  # the right side, cut short by "Alexa, pause"
     paused = client.say("AMAZON.PauseIntent")
     assert paused.ends and "step 1 of 4" in paused.text
     assert saved(demo_app)["player"]["position"] == 1
     welcome = client.launch()
     assert "Welcome back. You were on step 1 of 4 of the demo routine." in welcome.text
     assert "Shall we pick up there?" in welcome.text
-    resumed = client.say("AMAZON.YesIntent")
-    assert resumed.text.startswith("Picking up at step 1 of 4 of the demo routine. "
-                                   "Now the right side.")  # mid-step: say where
+    resumed = client.say("AMAZON.YesIntent")  # back on the floor first: no hold yet
+    assert resumed.text == ("Picking up at step 1 of 4 of the demo routine: lying stretch, "
+                            "the right side. Say next when you're in position.")
+    assert client.say("AMAZON.NextIntent").text.startswith("Now the right side.")
 
 
 def test_one_shot_resume_in_a_new_session(client):
-    client.say("StartRoutineIntent", routine="demo routine")
-    client.say("AMAZON.NextIntent")
+    start(client)
     client.say("AMAZON.NextIntent")
     client.end()
     answer = client.say("AMAZON.ResumeIntent")
-    assert answer.text.startswith("Picking up the demo routine where you left off. "
-                                  "Step 2 of 4: Bridges.")  # the step is named once
+    assert answer.text.startswith("Picking up at step 1 of 4 of the demo routine: lying "
+                                  "stretch, the right side.")
+    assert answer.text.endswith("Say next when you're in position.") and not answer.ends
 
 
 def test_session_end_saves_the_place_and_no_declines_it(client, demo_app):
-    client.say("StartRoutineIntent", routine="demo routine")
+    start(client)
     client.say("AMAZON.NextIntent")
     client.end("EXCEEDED_MAX_REPROMPTS")
     assert saved(demo_app)["player"]["position"] == 1
@@ -126,7 +136,7 @@ def test_session_end_saves_the_place_and_no_declines_it(client, demo_app):
 
 
 def test_skip_leaves_the_rest_of_a_step(client):
-    client.say("StartRoutineIntent", routine="demo routine")
+    start(client)
     skipped = client.say("SkipIntent")  # the right side of step 1 is left out
     assert "Skipping ahead. Step 2 of 4: Bridges." in skipped.text
     assert "Step 3 of 4: Long roll." in client.say("SkipIntent").text
@@ -136,23 +146,25 @@ def test_skip_leaves_the_rest_of_a_step(client):
 
 
 def test_start_over(client):
-    client.say("StartRoutineIntent", routine="demo routine")
-    client.say("AMAZON.NextIntent")
+    start(client)
     client.say("AMAZON.NextIntent")
     answer = client.say("AMAZON.StartOverIntent")
     assert "Starting over." in answer.text and "Step 1 of 4" in answer.text
 
 
 def test_continuous_mode_speaks_several_segments_per_turn(client, demo_app):
-    client.say("StartRoutineIntent", routine="demo routine")
+    start(client)
     client.say("AMAZON.NextIntent")
     answer = client.say("KeepGoingIntent")
-    assert "keep going" in answer.text
+    assert answer.text.startswith("Okay, I'll keep going.")
     assert "Set one of two." in answer.text and "Set two of two." in answer.text
+    assert answer.text.endswith("Say keep going when you're ready.")
     assert saved(demo_app)["prefs"]["continuous"] is True
     turns = 1
     while not answer.ends:
-        answer = client.say("AMAZON.NextIntent")
+        answer = client.say("KeepGoingIntent")  # what the closing question asks for
+        assert "Okay, I'll keep going" not in answer.text  # said once, when the mode changed
+        assert "Say next for" not in answer.text and "repeat to do it" not in answer.text
         turns += 1
     assert turns < SEGMENTS - 2
     client.say("StartRoutineIntent", routine="demo routine")
@@ -180,7 +192,7 @@ def test_every_intent_answers_outside_a_routine(client, intent, words, ends):
 
 
 def test_help_and_stop_inside_a_routine(client, demo_app):
-    client.say("StartRoutineIntent", routine="demo routine")
+    start(client)
     help_answer = client.say("AMAZON.HelpIntent")
     assert "We're on step 1 of 4" in help_answer.text and "next" in help_answer.text
     stop = client.say("AMAZON.StopIntent")
@@ -207,8 +219,7 @@ def test_a_store_that_is_down_costs_the_position_not_the_answer(tmp_path, chain,
     with LiveServer(app) as live, caplog.at_level(logging.ERROR):
         client = SkillClient(live.url, chain)
         assert "Welcome to Hamstring Coach" in client.launch().text
-        answer = client.say("StartRoutineIntent", routine="demo routine")
-        assert "Lying stretch" in answer.text
+        assert "Lying stretch" in start(client).text
         assert "Now the right side." in client.say("AMAZON.NextIntent").text
     assert "could not read saved attributes" in caplog.text
     assert "could not save attributes" in caplog.text
@@ -229,7 +240,7 @@ def test_a_handler_error_is_answered_not_500(tmp_path, chain, caplog):
 
 
 def test_keep_going_near_the_end_plays_the_rest_and_finishes(client):
-    client.say("StartRoutineIntent", routine="demo routine")
+    start(client)
     for _ in range(SEGMENTS - 2):  # the last step is a lone instruction
         client.say("AMAZON.NextIntent")
     answer = client.say("KeepGoingIntent")
@@ -260,7 +271,7 @@ def test_turns_inside_a_routine_write_the_position_without_reading(tmp_path, cha
         client.launch()  # reads once: is there a routine to resume?
         client.say("StartRoutineIntent", routine="demo routine")  # reads the preferences
         reads = store.reads
-        for _ in range(3):
+        for _ in range(4):
             client.say("AMAZON.NextIntent")
         assert store.reads == reads and store.saves == 0
     (data,) = sqlite3.connect(tmp_path / "counted.db").execute(
@@ -287,7 +298,7 @@ def test_a_position_whose_save_failed_is_saved_when_the_session_ends(tmp_path, c
     app = make_app(tmp_path, chain, load="", plugins={"demo": DemoPack()}, store=store)
     with LiveServer(app) as live:
         client = SkillClient(live.url, chain)
-        client.say("StartRoutineIntent", routine="demo routine")
+        start(client)
         store.failures = 1
         assert "Now the right side." in client.say("AMAZON.NextIntent").text
         client.end("USER_INITIATED")
@@ -297,13 +308,14 @@ def test_a_position_whose_save_failed_is_saved_when_the_session_ends(tmp_path, c
 
 
 def test_how_many_left_in_a_new_session_offers_the_routine_left_unfinished(client):
-    client.say("StartRoutineIntent", routine="demo routine")
+    start(client)
     client.say("AMAZON.NextIntent")
     client.end()
     answer = client.say("ProgressIntent")  # "ask hamstring coach how many left"
     assert answer.text.startswith("You were on step 1 of 4 of the demo routine, about ")
     assert answer.text.endswith("Shall we pick up there?") and not answer.ends
-    assert "Now the right side." in client.say("AMAZON.YesIntent").text
+    assert "the right side." in client.say("AMAZON.YesIntent").text
+    assert client.say("AMAZON.NextIntent").text.startswith("Now the right side.")
 
 
 class UnreadableStore(SqliteStore):
@@ -325,7 +337,7 @@ def test_what_a_turn_worked_out_from_an_unreadable_record_is_not_written(tmp_pat
     with LiveServer(app) as live, caplog.at_level(logging.ERROR):
         client = SkillClient(live.url, chain)
         assert "Welcome to Hamstring Coach" in client.launch().text  # visits "1": not saved
-        client.say("StartRoutineIntent", routine="demo routine")
+        start(client)
         client.say("AMAZON.NextIntent")  # reads nothing: the position is saved
     (data,) = sqlite3.connect(path).execute("SELECT data FROM attributes").fetchone()
     record = json.loads(data)
@@ -340,22 +352,24 @@ def heard_already(client) -> None:
 
 
 def test_pausing_after_a_segment_was_heard_comes_back_to_the_next_one(client, demo_app):
-    client.say("StartRoutineIntent", routine="demo routine")
+    start(client)
     assert "Now the right side." in client.say("AMAZON.NextIntent").text
     heard_already(client)
     paused = client.say("AMAZON.PauseIntent")
     assert "Paused on step 2 of 4" in paused.text
     assert saved(demo_app)["player"]["position"] == 2
     assert "You were on step 2 of 4" in client.launch().text
-    assert "Step 2 of 4: Bridges." in client.say("AMAZON.YesIntent").text
+    assert "step 2 of 4 of the demo routine: bridges." in client.say("AMAZON.YesIntent").text
+    assert "Step 2 of 4: Bridges." in client.say("AMAZON.NextIntent").text
 
 
 def test_a_timeout_after_a_heard_segment_saves_the_next_one(client, demo_app):
-    client.say("StartRoutineIntent", routine="demo routine")
+    start(client)
     heard_already(client)
     client.end("EXCEEDED_MAX_REPROMPTS")  # the user walked away after the first side
     assert saved(demo_app)["player"]["position"] == 1
     client.launch()
-    assert "Now the right side." in client.say("AMAZON.YesIntent").text
+    client.say("AMAZON.YesIntent")
+    assert "Now the right side." in client.say("AMAZON.NextIntent").text
     client.end("USER_INITIATED")  # "Alexa, exit" before the side was over: play it again
     assert saved(demo_app)["player"]["position"] == 1

@@ -83,7 +83,7 @@ def test_state_is_small_json_and_round_trips():
     state = json.loads(json.dumps(player.state()))
     again = Player.restore(ROUTINE, state)
     assert again.state() == player.state()
-    assert len(json.dumps(state)) < 120
+    assert len(json.dumps(state)) < 140
 
 
 def test_restore_clamps_a_position_from_an_older_routine():
@@ -94,22 +94,62 @@ def test_restore_clamps_a_position_from_an_older_routine():
 def test_progress_counts_steps_and_time_left():
     player = Player.start(ROUTINE)
     first = player.progress()
-    assert (first.step, first.steps, first.steps_left) == (1, 4, 4)
+    assert (first.step, first.steps, first.steps_left) == (1, 4, 4) and first.starts_step
     assert first.seconds_left == pytest.approx(ROUTINE.seconds())
     player.position = 4
     later = player.progress()
     assert later.step == 3 and later.seconds_left < first.seconds_left
-    assert later.minutes_left >= 1
+
+
+def test_what_was_just_played_is_not_counted_as_left():
+    player = Player.start(ROUTINE)
+    player.settle()
+    player.play()  # the left side of step A
+    times = ROUTINE.segment_times()
+    left = player.progress()
+    assert left.seconds_left == pytest.approx(sum(times[1:]))
+    assert (left.step, left.starts_step) == (1, False)  # the right side is next
+    player.next()
+    player.play()  # the right side: step B is next
+    assert player.progress().step == 2 and player.progress().starts_step
+    player.position = len(ROUTINE.segments()) - 1
+    assert player.progress().seconds_left == 0
+
+
+def test_routine_length_is_what_its_segments_take_to_hear():
+    assert ROUTINE.seconds() == pytest.approx(sum(segment_seconds(ROUTINE, s)
+                                                  for s in ROUTINE.segments()))
+    assert ROUTINE.seconds() > 45 * 2 + 10 * 2 * 3 + 130  # holds, reps and roll at least
+
+
+def test_nothing_plays_until_the_user_is_in_position():
+    player = Player.start(ROUTINE)
+    assert player.play() == [] and not player.ready
+    player.settle()
+    assert player.play() == [Segment(0, "left")]
+    player.wait()
+    again = Player.restore(ROUTINE, json.loads(json.dumps(player.state())))
+    assert again.play() == []
+
+
+def test_to_side_goes_to_that_side_of_the_current_set():
+    player = Player.start(ROUTINE)
+    assert player.to_side("right") and player.segment == Segment(0, "right")
+    assert player.to_side("left") and player.position == 0
+    player.position = 2  # step B has no sides
+    assert player.to_side("right") is False and player.position == 2
 
 
 def test_step_mode_plays_one_segment():
     player = Player.start(ROUTINE)
+    player.settle()
     assert player.play() == [Segment(0, "left")]
     assert player.position == 0
 
 
 def test_continuous_mode_plays_as_much_as_fits_in_the_budget():
     player = Player.start(ROUTINE, continuous=True)
+    player.settle()
     player.position = 2  # two sets of ten reps fit together; the long roll does not
     played = player.play()
     assert played == [Segment(1, None, 1), Segment(1, None, 2)]
@@ -121,6 +161,7 @@ def test_continuous_mode_plays_as_much_as_fits_in_the_budget():
 
 def test_continuous_mode_uses_the_given_cost():
     player = Player.start(ROUTINE, continuous=True)
+    player.settle()
     assert len(player.play(cost=lambda segment: 10.0, budget=35)) == 3
 
 

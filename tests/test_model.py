@@ -165,7 +165,7 @@ def test_a_freshly_installed_pack_is_in_the_rebuilt_model_and_can_be_started(
                  "--db", str(tmp_path / "calf.db")]) == 0
     out = capsys.readouterr().out
     assert f"-> StartRoutineIntent routine={routine.id}" in out
-    assert f"Let's do the {routine.name}." in out
+    assert f"Let's do the {routine.name}, about " in out
 
 
 # --------------------------------------------------------------------------- checking

@@ -34,8 +34,8 @@ how many left
 pause
 open hamstring coach
 yes
+I'm ready
 other side
-next
 next
 next
 """
@@ -100,7 +100,20 @@ def in_order(text: str, *expected: str) -> None:
     ("go back", "AMAZON.PreviousIntent", {}),
     ("say that again", "AMAZON.RepeatIntent", {}),
     ("start over", "AMAZON.StartOverIntent", {}),
-    ("take a break", "AMAZON.PauseIntent", {}),
+    ("take a break", "WaitIntent", {}),
+    ("hang on", "WaitIntent", {}),
+    ("pause the routine", "AMAZON.PauseIntent", {}),
+    ("other leg", "SwitchSideIntent", {"side": "other"}),
+    ("switch legs", "SwitchSideIntent", {}),
+    ("now the right leg", "SwitchSideIntent", {"side": "right"}),
+    ("this is too hard", "TooHardIntent", {}),
+    ("make it easier", "TooHardIntent", {}),
+    ("too easy", "TooEasyIntent", {}),
+    ("what do I need", "EquipmentIntent", {}),
+    ("how many more", "RepsLeftIntent", {}),
+    ("how many reps", "RepsLeftIntent", {}),
+    ("thanks", "ThanksIntent", {}),
+    ("okay", "ThanksIntent", {}),
     ("pick up where I left off", "AMAZON.ResumeIntent", {}),
     ("yes please", "AMAZON.YesIntent", {}),
     ("I don't", "AMAZON.NoIntent", {}),
@@ -164,9 +177,11 @@ def test_a_scripted_session_completes_a_routine_and_resumes_it_after_a_relaunch(
              "-> ProgressIntent", "You're on step 2 of 3",
              "-> AMAZON.PauseIntent", "Paused on step 2 of 3", "(session ended)",
              "-> LaunchRequest, new session", "Welcome back. You were on step 2 of 3",
-             "-> AMAZON.YesIntent", "Picking up the foam roller release where you left off.",
-             "Step 2 of 3: One leg at a time.",
-             "Now the right side.", "Step 3 of 3: Rest and shake out.",
+             "-> AMAZON.YesIntent",
+             "Picking up at step 2 of 3 of the foam roller release: one leg at a time.",
+             "-> AMAZON.NextIntent", "Step 2 of 3: One leg at a time.",
+             "-> SwitchSideIntent side=other", "Now the right side.",
+             "Step 3 of 3: Rest and shake out.",
              "That's the end of the foam roller release.",
              "[card] Routine finished: foam roller release", "(session ended)")
     assert "(if you say nothing: Say next to go on" in out
@@ -185,7 +200,7 @@ def until_a_hold(sim: Simulator, start: str) -> list:
 def test_one_shot_requests_exit_and_the_same_user_across_sessions(tmp_path):
     sim, out = simulator(tmp_path)
     answer = sim.hear("ask hamstring coach to start the knot release")
-    assert "Let's do the knot release." in answer.text and not answer.ends
+    assert "Let's do the knot release," in answer.text and not answer.ends
     assert "-> StartRoutineIntent routine=knot-release (new session)" in out.getvalue()
     sim.hear("exit")
     assert "-> SessionEndedRequest USER_INITIATED" in out.getvalue()
@@ -203,7 +218,7 @@ def test_a_routine_from_a_third_party_pack_can_be_started_by_name(tmp_path):
     sim, out = simulator(tmp_path, PLUGINS={"demo": DemoPack()})
     answer = sim.hear("let's do the demo routine")
     assert "-> StartRoutineIntent routine=demo-routine" in out.getvalue()
-    assert "Let's do the demo routine." in answer.text
+    assert "Let's do the demo routine," in answer.text
 
 
 def test_pauses_are_waited_through_unless_fast(tmp_path, monkeypatch):
@@ -214,7 +229,8 @@ def test_pauses_are_waited_through_unless_fast(tmp_path, monkeypatch):
     pauses = sum(seconds for a in answers for kind, seconds, _ in timeline(a.ssml)
                  if kind == "pause")
     assert sum(waited) == pytest.approx(pauses)
-    assert pauses == pytest.approx(60, rel=0.10)  # the first step is a 60 second roll
+    # the first step is a 60 second roll, less the cues said during it
+    assert 0.85 * 60 < pauses < 60
     fast = Simulator.for_app(local_app(tmp_path), out=io.StringIO(), wait=False)
     waited.clear()
     until_a_hold(fast, "start the foam roller release")
@@ -269,7 +285,7 @@ def test_the_wav_file_keeps_the_time_of_the_holds(tmp_path):
     assert measured == pytest.approx(sum(duration(a.ssml) for a in answers), rel=0.10)
     # the breaks alone account for the 60 second roll (less the cues said during it) ...
     breaks = sum(s for a in answers for kind, s, _ in timeline(a.ssml) if kind == "pause")
-    assert breaks == pytest.approx(60, rel=0.10)
+    assert 0.85 * 60 < breaks < 60
     # ... and the file holds them: its length less the words said without any break
     words = 0.0
     for number, answer in enumerate(answers):

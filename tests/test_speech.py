@@ -7,8 +7,8 @@ import re
 import pytest
 
 from skill.engine import Cue, Routine, Segment, Step, Text
-from skill.speech import Speech, hold_cues, render_segment
-from skill.ssml import check, duration
+from skill.speech import MAX_QUIET, Speech, hold_cues, render_segment
+from skill.ssml import check, duration, timeline
 from tests.support.speech import hold_spans
 
 
@@ -46,18 +46,48 @@ def test_breaks_are_chained_and_never_longer_than_ten_seconds():
     assert duration(ssml) == pytest.approx(37.3)
 
 
-def test_cues_come_at_their_moments_and_gaps_get_time_left():
+def test_cues_come_at_their_moments_and_gaps_get_time_left_and_breathing():
     step = Step(Text("s"), Text("i"), kind="hold", seconds=60,
                 cues=(Cue(30, Text("Halfway.")),))
-    assert hold_cues(step) == [(15.0, "45 seconds to go."), (30, "Halfway."),
-                               (45.0, "15 seconds to go.")]
+    assert hold_cues(step) == [(10.0, "50 seconds to go."), (20.8, "Keep breathing easily."),
+                               (30, "Halfway."), (40.0, "20 seconds to go."),
+                               (50.8, "Stay relaxed.")]
 
 
 def test_time_left_is_said_in_round_numbers():
     step = Step(Text("s"), Text("i"), kind="hold", seconds=45,
                 cues=(Cue(23, Text("Keep your back long.")),))
-    assert hold_cues(step) == [(15.0, "30 seconds to go."), (23, "Keep your back long."),
-                               (40.0, "5 seconds to go.")]
+    assert hold_cues(step) == [(10.0, "35 seconds to go."), (23, "Keep your back long."),
+                               (35.0, "10 seconds to go.")]
+
+
+def test_a_long_hold_with_no_cues_of_its_own_says_halfway():
+    step = Step(Text("s"), Text("i"), kind="hold", seconds=60)
+    assert (30.0, "Halfway there.") in hold_cues(step)
+    assert all(text != "Halfway there." for _, text in hold_cues(
+        Step(Text("s"), Text("i"), kind="hold", seconds=30)))
+
+
+def longest_silence(ssml: str) -> float:
+    """The longest run of breaks with nothing said in between."""
+    longest = run = 0.0
+    for kind, seconds, _ in timeline(ssml):
+        run = run + seconds if kind == "pause" else 0.0
+        longest = max(longest, run)
+    return longest
+
+
+@pytest.mark.parametrize("seconds", [5, 12, 13, 20, 25, 30, 45, 60, 75, 90, 120, 150, 180])
+@pytest.mark.parametrize("cue_at", [None, 1, 10, 11.5, "half", "end"])
+def test_no_silence_in_a_hold_is_longer_than_twelve_seconds(seconds, cue_at):
+    at = {None: None, "half": seconds / 2, "end": seconds - 1}.get(cue_at, cue_at)
+    cues = () if at is None or at >= seconds else (Cue(at, Text("Breathe out slowly.")),)
+    routine = hold(seconds, cues, kind="rolling")
+    for segment in routine.segments():
+        ssml = render_segment(routine, segment).ssml()
+        assert longest_silence(ssml) <= MAX_QUIET, (segment, ssml)
+    spans = [hold_time(render_segment(routine, s).ssml()) for s in routine.segments()]
+    assert sum(spans) == pytest.approx(seconds, abs=0.3)
 
 
 def test_both_sides_say_left_then_right():

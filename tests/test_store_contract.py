@@ -490,8 +490,9 @@ def test_a_store_that_is_down_costs_the_position_not_the_answer(name, tmp_path, 
         with LiveServer(app) as live, caplog.at_level(logging.ERROR):
             client = SkillClient(live.url, chain)
             assert "Welcome to Hamstring Coach" in client.launch().text
-            assert "Lying stretch" in client.say("StartRoutineIntent",
-                                                 routine="demo routine").text
+            assert "the demo routine" in client.say("StartRoutineIntent",
+                                                    routine="demo routine").text
+            assert "Lying stretch" in client.say("AMAZON.NextIntent").text
             assert "Now the right side." in client.say("AMAZON.NextIntent").text
         assert "could not read saved attributes" in caplog.text
         assert "could not save attributes" in caplog.text
@@ -512,6 +513,7 @@ def test_when_the_store_is_back_saving_resumes(name, request, tmp_path, chain, m
             with LiveServer(app) as live:
                 client = SkillClient(live.url, chain)
                 client.say("StartRoutineIntent", routine="demo routine")
+                client.say("AMAZON.NextIntent")  # in position: the left side
                 assert read(store, client.user_id)["player"]["position"] == 0
                 service.down()
                 with caplog.at_level(logging.ERROR):

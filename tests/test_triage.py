@@ -131,7 +131,7 @@ def test_tight_after_a_run_without_much_stretching_gets_stretches(talk):
     no = talk.say("AMAZON.NoIntent")
     assert offered(no) == "after-run-stretches"
     started = talk.say("AMAZON.YesIntent")
-    assert "Let's do the after run stretches." in started.text
+    assert "Let's do the after run stretches," in started.text
 
 
 def test_sore_after_a_run_gets_rolling_a_cold_pack_and_easy_days(talk):
@@ -218,6 +218,7 @@ def test_the_disclaimer_is_in_the_readme_and_the_package():
 
 def test_a_product_tip_mid_routine_offers_to_carry_on(talk):
     talk.say("StartRoutineIntent", routine="knot release")
+    talk.say("AMAZON.NextIntent")
     answer = talk.say("ProductTipsIntent", product="massage ball")
     assert "Say next when you're ready to carry on." in answer.text
     assert "Now the right side." in talk.say("AMAZON.NextIntent").text
@@ -229,7 +230,7 @@ def test_a_product_tip_while_a_routine_is_on_offer_asks_again(talk):
     answer = talk.say("ProductTipsIntent", product="ice pack")
     assert "15 to 20 minutes" in answer.text
     assert answer.text.endswith("Shall we start the foam roller release?")
-    assert "Let's do the foam roller release." in talk.say("AMAZON.YesIntent").text
+    assert "Let's do the foam roller release," in talk.say("AMAZON.YesIntent").text
 
 
 def test_a_product_tip_taken_up_is_not_offered_again(talk):
@@ -277,8 +278,8 @@ def test_a_red_flag_in_the_middle_of_a_routine_stops_it_and_keeps_the_place(talk
     assert "player" not in flagged.attributes and "have it checked" in flagged.text
     tip = talk.say("AMAZON.YesIntent")
     assert "carry on" not in tip.text and tip.ends
-    assert "Welcome back. You were on step 1 of 3 of the foam roller release." \
-        in talk.launch().text
+    assert "Welcome back. You were on step 2 of 3 of the foam roller release." \
+        in talk.launch().text  # the first step was played
 
 
 def test_a_name_said_after_the_product_list_gets_that_product_s_tip(talk):
@@ -287,7 +288,7 @@ def test_a_name_said_after_the_product_list_gets_that_product_s_tip(talk):
     # "massage ball" alone is heard as a routine name (the massage ball release)
     answer = talk.say("StartRoutineIntent", routine="massage ball")
     assert answer.card["title"] == "Massage ball" and "Let's do" not in answer.text
-    assert "Let's do the massage ball release." in talk.say(
+    assert "Let's do the massage ball release," in talk.say(
         "StartRoutineIntent", routine="massage ball").text  # no list asked: the routine
 
 
