@@ -158,6 +158,7 @@ class Coach(AdviceTurns, ChoosingTurns):
             turn.session.pop("heard_by", None)
             reply = ask(speech, settle, "Say next when you're ready to begin, or stop to finish.")
             reply.screen = Screen("overview", player.routine)
+            reply.ticking = self.ticking(turn)  # read now, with the rest of the saved prefs
             return reply
         first = player.segment
         for segment in played:

@@ -329,7 +329,6 @@ SAMPLES: dict[str, tuple[str, ...]] = {
         "how many (more|) (reps|sets)",
         "how many (reps|sets) (is this|in this one)",
         "how many (more|) times",
-        "how long do I (hold|hold it|hold this|do this) (for|)",
         "how long is (this|this hold|this one)",
     ),
     "ThanksIntent": (

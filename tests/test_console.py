@@ -86,8 +86,9 @@ def test_a_hold_is_one_countdown_with_its_cues_inside(page):
     items = step["speech"]["items"]
     inside = [i for i in items if i.get("hold") == 0]
     assert "pause" in inside[0] and "pause" in inside[-1]
-    assert [i["say"] for i in inside if "say" in i] == ["Slow and steady.",
-                                                        "Keep breathing easily."]
+    assert [i["say"] for i in inside if "say" in i] == [
+        "50 seconds to go.", "Slow and steady.", "Halfway there.", "Keep breathing easily.",
+        "10 seconds to go."]
     assert items[-1]["say"].startswith("And relax.")
     assert "hold" not in items[0] and "hold" not in items[-1]
 

@@ -73,7 +73,7 @@ def test_the_simulator_says_which_card_each_turn_shows(tmp_path, capsys):
                      r"Pause, Next; drawn in .*003-step\.html", " ".join(out.split()))
     assert [page.name for page in pages] == ["001-menu.html", "002-overview.html",
                                             "003-step.html"]
-    assert "[… 20.0 s, ticking …]" in out and "[chime]" in out
+    assert "[… 10.0 s, ticking …]" in out and "[chime]" in out
 
 
 def test_an_echo_without_a_screen_shows_no_card(tmp_path, capsys):
