@@ -343,7 +343,7 @@ def test_coming_back_shows_where_the_user_left_off_with_buttons_to_pick_up(url, 
     assert card["lines"][0] == "You were on step 2 of 3."
     assert [b["label"] for b in card["buttons"]] == ["Pick up", "Fresh start"]
     picked = client.touch(card["buttons"][0]["intent"])
-    assert picked.text.startswith("Picking up the foam roller release")
+    assert picked.text.startswith("Picking up at step 2 of 3 of the foam roller release")
 
 
 @pytest.mark.parametrize("routine_id", ROUTINES)
