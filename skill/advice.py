@@ -15,15 +15,12 @@ from skill.engine import Routine
 from skill.plan import WEEK_DAYS, plan_week
 from skill.reading import HABITS
 from skill.speech import Speech
-from skill.triage import QUESTIONS, RED_FLAGS, Profile, choose, recognise
+from skill.triage import QUESTIONS, RED_FLAG_TABLE, RED_FLAGS, Profile, choose, recognise
 from skill.turn import Reply, Screen, Turn, ask
 
 HISTORY_LENGTH = 20  # reports, and finished routines, kept per user
 RECURRING_DAYS = 56
-RED_FLAG_DAYS = 14  # how long a red flag is mentioned again at launch
-# How the launch names a red flag reported lately (the keys are triage.RED_FLAGS).
-RED_FLAG_NAMES = {"sharp-pain": "a sharp pain", "pop": "a pop", "bruising": "bruising",
-                  "hurts-to-run": "pain when you run"}
+RED_FLAG_DAYS = 14  # how long a red flag holds back stretching and rolling, unless checked
 SLOT_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 PROFESSIONAL = {
     "en-US": "a doctor or a physical therapist",
@@ -32,6 +29,11 @@ PROFESSIONAL = {
     "en-GB": "a GP or a physio",
     "en-AU": "a GP or a physio",
 }
+
+
+def professional(turn: Turn) -> str:
+    """Who to see about a red flag, in the words of the user's country."""
+    return PROFESSIONAL.get(turn.locale, PROFESSIONAL["en-US"])
 
 
 class AdviceTurns:
@@ -118,7 +120,11 @@ class AdviceTurns:
         return self.offer_start(turn, routine, speech)
 
     def offer_start(self, turn: Turn, routine: Routine, speech: Speech) -> Reply:
-        """Ask whether to start ``routine``; "yes" starts it."""
+        """Ask whether to start ``routine``; "yes" starts it. After a red flag, ask first
+        whether it has been checked."""
+        held = self.hold_back(turn, {"act": "offer", "routine": routine.id}, speech)
+        if held:
+            return held
         turn.session["offer"] = {"kind": "start", "routine": routine.id}
         return ask(speech, f"Shall we start the {self.name(routine, turn)}?",
                    f"Would you like to start the {self.name(routine, turn)}? Say yes or no.")
@@ -126,12 +132,14 @@ class AdviceTurns:
     def red_flag(self, turn: Turn, speech: Speech) -> Reply:
         """Stop: no routine, see a professional; offer the cold-pack tip if there is one.
 
-        A routine in progress stops here (its place stays saved for another day)."""
-        who = PROFESSIONAL.get(turn.locale, PROFESSIONAL["en-US"])
+        A routine in progress stops here, and nothing is kept that would resume it: no
+        stretching or rolling until the user says it has been checked (``hold_back``)."""
+        if self.player(turn):
+            speech.say("Let's stop the routine there.")
         speech.say("That could be more than tightness, so please don't stretch, roll or run "
-                   f"on it. Stop, and have it checked by {who}. Even if it settles, give "
-                   "running several days off completely.")
-        turn.session.pop("player", None)
+                   f"on it. Stop, and have it checked by {professional(turn)}. Even if it "
+                   "settles, give running several days off completely.")
+        self.stand_down(turn)
         tip = self.catalog.find_product("cold pack")
         if tip is None:
             reply = self.take_care(turn, speech)
@@ -140,11 +148,27 @@ class AdviceTurns:
         reply.screen = Screen("red-flag", lines=self.red_flag_lines(turn))
         return reply
 
+    def stand_down(self, turn: Turn) -> None:
+        """After a red flag: keep nothing that would resume a routine, and forget that an
+        earlier one was checked."""
+        self.keep(turn, None)
+        turn.session.pop("heard_by", None)
+        turn.session.pop("checked", None)
+        turn.saved.pop("checked", None)
+
+    def mark_red_flag(self, turn: Turn, flag: str) -> None:
+        """Note a red flag that a pack's answer will speak to (a topic on strains): it holds
+        back routines as any red flag does, and the answer ends without offering one."""
+        profile = Profile.from_dict(turn.session.get("profile"))
+        if flag != profile.symptom:
+            self.remember_report(turn, flag)
+        turn.session["profile"] = Profile(symptom=flag, timing=profile.timing).to_dict()
+        self.stand_down(turn)
+
     def red_flag_lines(self, turn: Turn) -> tuple[str, ...]:
         """What the red-flag screen shows: large and plain, the same advice as spoken."""
-        who = PROFESSIONAL.get(turn.locale, PROFESSIONAL["en-US"])
         return ("Stop now.", "No stretching, rolling or running on it.",
-                f"Have it checked by {who}.")
+                f"Have it checked by {professional(turn)}.")
 
     def offer_product(self, turn: Turn, tip: ProductTip, speech: Speech) -> Reply:
         """Ask whether to give a product tip; "yes" gives it."""
@@ -154,14 +178,11 @@ class AdviceTurns:
                    f"Shall I give you my {name} tip? Yes or no?")
 
     def recent_red_flag(self, turn: Turn, speech: Speech) -> bool:
-        """Remind a user who reported a red flag in the last fortnight to go carefully."""
-        today = datetime.now(UTC).date()
-        recent = [r["symptom"] for r in turn.saved.get("reports", [])
-                  if r.get("symptom") in RED_FLAG_NAMES
-                  and (today - date.fromisoformat(r["day"])).days <= RED_FLAG_DAYS]
-        if not recent:
+        """Remind a user who reported a red flag lately, not yet checked, to go carefully."""
+        flag = self.open_red_flag(turn)
+        if flag is None:
             return False
-        speech.say(f"Last time you told me about {RED_FLAG_NAMES[recent[-1]]}. Only stretch or "
+        speech.say(f"Last time you told me about {RED_FLAG_TABLE[flag].said}. Only stretch or "
                    "roll once it has been checked and feels fine.")
         return True
 
@@ -249,8 +270,8 @@ class AdviceTurns:
         today = datetime.now(UTC).date()
         ages = [(r.get("symptom"), (today - date.fromisoformat(r["day"])).days)
                 for r in turn.saved.get("reports", [])]
-        red_flag = any(s in RED_FLAG_NAMES and age <= RED_FLAG_DAYS for s, age in ages)
-        troubled = any(s not in RED_FLAG_NAMES and age < WEEK_DAYS for s, age in ages)
+        red_flag = self.open_red_flag(turn) is not None  # not yet checked and fine
+        troubled = any(s not in RED_FLAG_TABLE and age < WEEK_DAYS for s, age in ages)
         plan = plan_week(turn.saved.get("history", []), self.catalog.routines, troubled,
                          red_flag, today)
         speech = Speech()

@@ -17,6 +17,7 @@ from skill.catalog import Catalog
 from skill.choosing import LIST_PAGE, ChoosingTurns
 from skill.engine import Player, Routine, Segment, Step
 from skill.reading import Reader
+from skill.safety import SafetyTurns
 from skill.speech import (
     Speech,
     about,
@@ -41,10 +42,10 @@ TIMED_WORDS = {"hold": "You hold this one for", "rolling": "You roll for",
 SAFETY_NOTE = "I'm a coach, not a doctor: if anything gives you a sharp pain, stop."
 
 
-class Coach(AdviceTurns, ChoosingTurns):
+class Coach(SafetyTurns, AdviceTurns, ChoosingTurns):
     """The conversation. Holds the catalog and a callback for routine events; the triage
     and product tips are in ``AdviceTurns``, finding and listing routines in
-    ``ChoosingTurns``."""
+    ``ChoosingTurns``, the safety guard and the Fallback in ``SafetyTurns``."""
 
     def __init__(
         self,
@@ -219,12 +220,17 @@ class Coach(AdviceTurns, ChoosingTurns):
         self.keep(turn, None)
         self.notify(RoutineEvent("completed", player.routine.id))
         speech.say(closing(player.routine, len(player.routine.segments()) - 1, turn.locale))
+        self.later(turn, speech)
         return Reply(speech, card=("Routine finished", self.name(player.routine, turn)),
                      screen=Screen("end", player.routine), ticking=self.ticking(turn))
 
     def begin(self, turn: Turn, routine: Routine, intro: Speech | None = None) -> Reply:
         """Start ``routine`` from the top: what it is, how long, what it needs and when not to
         do it, then a stop until the user is in position."""
+        held = self.hold_back(turn, {"act": "begin", "routine": routine.id}, intro) \
+            or self.steer_to_warm_up(turn, routine)
+        if held:
+            return held
         continuous = bool(turn.saved.get("prefs", {}).get("continuous"))
         player = Player.start(routine, continuous=continuous)
         turn.session.pop("too_hard", None)
@@ -245,7 +251,7 @@ class Coach(AdviceTurns, ChoosingTurns):
         turn.saved["visits"] = int(turn.saved.get("visits", 0)) + 1
         speech = Speech()
         saved = self.saved_player(turn)
-        if saved:
+        if saved and not self.open_red_flag(turn):
             speech.say(f"Welcome back. You were on {self.where(saved)}.")
             self.recent_red_flag(turn, speech)
             return self.offer_resume(turn, speech)
@@ -414,6 +420,9 @@ class Coach(AdviceTurns, ChoosingTurns):
         player = self.saved_player(turn)
         if player is None:
             return self.nothing_running(turn)
+        held = self.hold_back(turn, {"act": "resume"})
+        if held:
+            return held
         player.resume()
         player.wait()  # back after a break: into position before anything starts
         step = player.step.title.get(turn.locale).lower()
@@ -603,7 +612,12 @@ class Coach(AdviceTurns, ChoosingTurns):
 
     def yes(self, turn: Turn) -> Reply:
         """Accept the offer made last turn."""
+        checked = self.answer_check(turn, True)
+        if checked:
+            return checked
         offer = turn.offer
+        if offer.get("kind") == "checked":
+            return self.checked(turn, True)
         if offer.get("kind") == "resume":
             return self.resume(turn)
         if offer.get("kind") == "start":
@@ -622,8 +636,17 @@ class Coach(AdviceTurns, ChoosingTurns):
 
     def no(self, turn: Turn) -> Reply:
         """Decline the offer made last turn."""
+        checked = self.answer_check(turn, False)
+        if checked:
+            return checked
         offer = turn.offer
+        if offer.get("kind") == "checked":
+            return self.checked(turn, False)
         turn.session.pop("offer", None)
+        if offer.get("kind") == "start" and turn.session.get("later"):
+            speech = Speech().say("Okay.")
+            self.later(turn, speech)
+            return self.menu(speech)
         if offer.get("kind") == "resume":
             self.keep(turn, None)
             return self.menu(Speech().say("Okay, a fresh start then."))
@@ -657,17 +680,6 @@ class Coach(AdviceTurns, ChoosingTurns):
             self.leave(turn, player)
             return Reply(Speech().say("Okay, I've saved your place. See you next time."))
         return Reply(Speech().say("Okay. Look after those hamstrings."))
-
-    def fallback(self, turn: Turn) -> Reply:
-        """Something was said that the skill does not understand."""
-        speech = Speech().say("Sorry, I didn't catch that.")
-        if self.player(turn):
-            return ask(speech, "Say next, repeat, or pause.")
-        if turn.offer.get("kind") == "product-choice":
-            return ask(speech, "Which product would you like to hear about?",
-                       "Which product would you like to hear about? For example, say tell me "
-                       "about the cold pack.")
-        return self.menu(speech)
 
     def nothing_running(self, turn: Turn) -> Reply:
         """Answer a routine command when no routine is running."""

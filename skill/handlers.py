@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 turn_error: ContextVar[BaseException | None] = ContextVar("turn_error", default=None)
 
 Action = Callable[[Coach, Turn, HandlerInput], Reply]
+HEARD_READ = 300  # characters of each slot value read for red flags
 # The slots of FindRoutineIntent: whichever holds the words, all of them are read.
 FIND_SLOTS = ("category", "exercise", "equipment", "duration", "ordinal")
 USER_EVENT = "Alexa.Presentation.APL.UserEvent"
@@ -108,6 +109,17 @@ def slot(handler_input: HandlerInput, name: str) -> str | None:
     return resolved(handler_input, name)[0]
 
 
+def slot_values(handler_input: HandlerInput, unmatched: bool = False) -> tuple[str, ...]:
+    """Every slot value of the request as it was heard (only those entity resolution did not
+    match, if ``unmatched``): a pain report or a question for a doctor can arrive in any of
+    them. Each is cut to ``HEARD_READ`` characters, more than anyone says in one breath."""
+    intent = getattr(handler_input.request_envelope.request, "intent", None)
+    return tuple(str(found.value)[:HEARD_READ]
+                 for name, found in ((intent.slots if intent else None) or {}).items()
+                 if found is not None and found.value
+                 and not (unmatched and resolved(handler_input, name)[1]))
+
+
 def turn_of(handler_input: HandlerInput) -> Turn:
     """The ``Turn`` the request interceptor built for this request."""
     return handler_input.attributes_manager.request_attributes["turn"]
@@ -125,7 +137,7 @@ class CoachHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = turn_of(handler_input)
-        reply = self.action(self.coach, turn, handler_input)
+        reply = self.coach.guard(turn) or self.action(self.coach, turn, handler_input)
         if reply.screen is None and supports(handler_input, "Alexa.Presentation.APL"):
             reply.screen = self.coach.screen(turn)
         return respond(handler_input, reply)
@@ -270,6 +282,8 @@ class LoadTurn(AbstractRequestInterceptor):
             .session_attributes,
             saved=saved,
             new_session=bool(session and session.new),
+            heard=slot_values(handler_input),
+            unmatched=slot_values(handler_input, unmatched=True),
         )
 
     def read(self, envelope: RequestEnvelope, saved: Saved) -> dict:
@@ -356,6 +370,8 @@ def routes() -> list[tuple[Callable[[HandlerInput], bool], Action]]:
         (intent("ReportSymptomIntent"),
          lambda c, t, h: c.report_symptom(t, slot(h, "symptom"), slot(h, "timing"),
                                           slot(h, "habit"))),
+        (intent("PainIntent"), lambda c, t, h: c.report_symptom(t, "pain", None)),
+        (intent("MedicalQuestionIntent"), lambda c, t, h: c.medical(t)),
         (intent("ProductTipsIntent"), lambda c, t, h: c.product_tips(t, slot(h, "product"))),
         (intent("TopicIntent"), lambda c, t, h: c.topic(t, slot(h, "topic"))),
         (intent("WeekPlanIntent"), lambda c, t, h: c.week_plan(t)),

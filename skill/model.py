@@ -47,7 +47,11 @@ CUSTOM_SLOTS = {
     "TopicIntent": ("topic",),
     "FindRoutineIntent": FIND_SLOTS,
     "SwitchSideIntent": ("side",),
+    "PainIntent": ("timing",),
 }
+# Intents whose samples give way to a pack's topic questions ("should I see a doctor" is
+# answered by a topic when a pack has one); what they say is still screened for red flags.
+YIELD_TO_TOPICS = ("PainIntent", "MedicalQuestionIntent")
 # Lengths the LENGTH slot lists besides short and long ("ten minutes").
 SAID_MINUTES = ("two", "three", "four", "five", "six", "seven", "eight", "ten", "twelve",
                 "fifteen", "twenty", "thirty")
@@ -206,9 +210,69 @@ SAMPLES: dict[str, tuple[str, ...]] = {
         "feel) (still|) {symptom} ({timing}|)",
         "(even though|although) I {habit} (they're|they are|my hamstrings are|they feel) "
         "(still|) {symptom}",
-        "(my hamstrings hurt|they hurt|my legs hurt|my hamstring hurts) ({timing}|)",
         "(my hamstrings are bothering me|I have a problem with my hamstrings|something's wrong "
         "with my hamstrings)",
+    ),
+    # Pain and injury said in words of their own: an exclamation, a pull, something that went.
+    # Every one is a red flag, so no slot is needed to tell what it was.
+    "PainIntent": (
+        "(ouch|ow|oww|ouch ouch|ow ow|argh|ooh ouch|aah ouch)",
+        "(hang on|wait|stop|hold on|oh|ah) (ouch|ow|it hurts|that hurts|that really hurts|that's "
+        "painful)",
+        "(that's|it's|that is|it is|that feels|it feels) (a bit|quite|really|very|) painful",
+        "(I'm|I am) (in pain|hurting|in a lot of pain)",
+        "(I think I've|I've|I have) done something (to my hamstring|to my leg|)",
+        "it feels like (something tore|something went|something popped|something snapped|I "
+        "pulled something|I tore something)",
+        "(I think|maybe) (it's|my hamstring is) (torn|pulled|strained)",
+        "(ouch|ow|yes|yeah|) (that|it|this) (hurts|really hurts|hurts a lot|hurts now|is "
+        "hurting|is painful|kills)",
+        "(ouch|ow) (my hamstring|my leg|my hamstrings|my knee|my thigh|my back)",
+        "(my hamstring|my leg|the back of my leg|the back of my thigh) (hurts|is hurting|is "
+        "painful|is killing me) ({timing}|)",
+        "(my hamstrings|my legs|they) (hurt|are hurting|are painful|are killing me) ({timing}|)",
+        "(it|that) hurts (when I|if I) (bend|bend over|straighten my leg|lift my leg|walk|stretch|"
+        "move|move it)",
+        "(I've got|I have|I felt|I just felt|I get|there's) (a pain|some pain|pain|a twinge|a "
+        "pull|a strain) (in my hamstring|in the back of my leg|in my leg|in my thigh|)",
+        "(I|I've|I think I|I think I've|I might have|I may have) (pulled|strained|tweaked|hurt|"
+        "injured) (my hamstring|something|a muscle|it|my leg|the back of my leg)",
+        "(I've got|I have) a (pulled|strained|torn) (hamstring|muscle)",
+        "something (went|gave|just went|popped|snapped|tore|pinged) (in my hamstring|in my leg|"
+        "in the back of my leg|at the back of my leg|)",
+        "(it|my hamstring) (went|just went|gave way|popped|snapped|pinged)",
+        "I (felt|heard|just felt) (something|it) (go|give|pop|snap|tear|ping)",
+        "I (can't|cannot|can hardly|can barely) (walk|walk properly|put weight on it|bear weight|"
+        "bear weight on it|put any weight on it|stand on it)",
+        "I'm (limping|hobbling|not walking properly|struggling to walk)",
+        "(it's|the pain is|it keeps|my hamstring is) (getting worse|worse|worse than before|"
+        "getting more painful)",
+        "(my leg|my hamstring|it|the back of my leg|my thigh) (is|feels|has gone|went) (numb|"
+        "tingly|swollen|bruised)",
+        "(I've got|I have) (pins and needles|a bruise|swelling|numbness)",
+        "(it's|there's) (tingling|swelling|bruising) (in my leg|in my hamstring|)",
+        "it's (swelling up|gone numb|gone purple|black and blue)",
+        "(it's|that's) (really painful|very painful|agony|killing me)",
+    ),
+    # Medicines, what the injury is, whether to see someone: the coach says who can answer.
+    "MedicalQuestionIntent": (
+        "what (should|can) I take (for it|for the pain|for this|)",
+        "(can|should|could) I take (ibuprofen|paracetamol|acetaminophen|aspirin|naproxen|"
+        "painkillers|a painkiller|something|anything|an anti inflammatory|anti inflammatories) "
+        "(for it|for the pain|)",
+        "(what|which) (painkiller|painkillers|medicine|medication|pills|tablets) should I (take|"
+        "use)",
+        "(is it|is my hamstring|do you think it's|do you think my hamstring is) (torn|broken|"
+        "strained|serious|a tear|a strain|a pulled muscle|bad)",
+        "(have I|did I) (torn it|tear it|torn my hamstring|tear my hamstring|pulled it|pull it|"
+        "strained it|injured it)",
+        "what's wrong with (my leg|my hamstring|it|me|my hamstrings)",
+        "what (is it|have I done|did I do|is wrong with my leg|could it be)",
+        "(should I|do I need to|do I have to) (see|go to|call|visit) (a doctor|the doctor|my "
+        "doctor|a physio|a physical therapist|the hospital|a pharmacist|someone)",
+        "do I need (a doctor|a physio|to see someone|to see a doctor|an x ray|a scan)",
+        "should I get it (checked|looked at|checked out)",
+        "(is it serious|how bad is it|how long will it take to heal|when can I run again)",
     ),
     "ProductTipsIntent": (
         "how (do|should) I use (a|an|the|) {product}",
@@ -347,12 +411,17 @@ SAMPLES: dict[str, tuple[str, ...]] = {
         "(yep|go for it|let's do it|why not|please do)",
         "(yes|) (I am|I do|it does)",
         "yes let's go",
+        "(yes|yeah|) (it's been checked|I've had it checked|it's been checked and it's fine)",
+        "(yes|yeah|) (the|my) (doctor|physio|physical therapist) (said|says) it's fine",
     ),
     "AMAZON.NoIntent": (
         "(no thank you|nope|not now|not really|not today|not right now)",
         "(no|) (I'm not|I don't|it doesn't)",
         "no (start fresh|fresh start)",
         "no (not really|not now|not today|thanks|thank you|I'm good|I'm okay)",
+        "(no|nope|) (it doesn't hurt|it does not hurt|nothing hurts|it's not painful|no pain)",
+        "(no|nope) (it's fine|all good)",
+        "(no|) (it hasn't been checked|not yet it hasn't|I haven't seen anyone|I haven't had it checked)",
     ),
     "AMAZON.HelpIntent": (
         "(what can I say|what do I say|what can you do)",
@@ -400,6 +469,21 @@ LOCAL_SAMPLES: dict[str, dict[tuple[str, ...], tuple[str, ...]]] = {
         COMMONWEALTH: (
             "would a physio recommend (a|an|) {product}",
             "should I pack (a|an|) {product} in my kit bag",
+        ),
+    },
+    "PainIntent": {
+        ("en-GB", "en-AU"): (
+            "(I've|I think I've) (pulled|done|tweaked|strained) my (hammy|hamstring)",
+            "my hammy (went|has gone|popped|hurts|is killing me)",
+        ),
+        COMMONWEALTH: ("(it's|that's) proper painful",),
+    },
+    "MedicalQuestionIntent": {
+        ("en-US",): ("should I see (a PT|my physical therapist|urgent care)",),
+        ("en-CA", "en-IN"): ("(should I|do I need to) see (a physiotherapist|my physiotherapist)",),
+        COMMONWEALTH: (
+            "(should I|do I need to) (see|go to) (a GP|my GP|the GP|A and E|the chemist)",
+            "(should I|do I need to) see (a physio|my physio)",
         ),
     },
     "StartRoutineIntent": {
@@ -561,10 +645,16 @@ def build_model(packs: Packs, locale: str) -> dict:
             intent["slots"] = [{"name": slot, "type": SLOT_TYPES[slot]} for slot in slots]
         intent["samples"] = samples_for(name, locale)
         intents.append(intent)
+    types = slot_types(packs, locale)
+    asked = {normalise(said) for t in types if t["name"] == "TOPIC" for value in t["values"]
+             for said in (value["name"]["value"], *value["name"].get("synonyms", ()))}
+    for intent in intents:  # a pack's topic answers its own questions
+        if intent["name"] in YIELD_TO_TOPICS:
+            intent["samples"] = [s for s in intent["samples"] if normalise(s) not in asked]
     return {"interactionModel": {"languageModel": {
         "invocationName": INVOCATION_NAME,
         "intents": intents,
-        "types": slot_types(packs, locale),
+        "types": types,
     }}}
 
 

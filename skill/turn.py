@@ -19,7 +19,9 @@ from skill.speech import Speech
 # The session attributes the coach reads, and the JSON type each must have. Alexa hands
 # back what the skill sent, but a caller that skips verification can send anything.
 SESSION_SHAPES: dict[str, type] = {"player": dict, "offer": dict, "profile": dict,
-                                   "question": str, "heard_by": str, "ticking": bool}
+                                   "question": str, "heard_by": str, "ticking": bool,
+                                   "check": dict, "misses": int, "checked": bool,
+                                   "steered": bool, "later": str}
 # What the skill itself ever puts there is far smaller: a few hundred bytes, four levels.
 SESSION_LIMITS = {"bytes": 6000, "depth": 8, "string": 1000}
 
@@ -65,6 +67,10 @@ class Turn:
     session: dict = field(default_factory=dict)
     saved: Saved = field(default_factory=Saved)  # a dict given here is taken as loaded
     new_session: bool = False
+    heard: tuple[str, ...] = ()  # every slot value as it was heard, for the safety guard
+    unmatched: tuple[str, ...] = ()  # those of them that resolved to no value of a pack's
+    misses: int = 0  # turns in a row just before this one that were not understood
+    check: dict | None = None  # "does anything hurt?", when the last turn asked it
 
     def __post_init__(self) -> None:
         if not isinstance(self.saved, Saved):

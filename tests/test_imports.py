@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CORE = ["skill.engine", "skill.speech", "skill.ssml", "skill.turn", "skill.conversation",
-        "skill.advice", "skill.triage", "skill.catalog", "skill.saved"]
+        "skill.advice", "skill.safety", "skill.triage", "skill.catalog", "skill.saved"]
 HEAVY = ("flask", "werkzeug", "ask_sdk_core", "ask_sdk_model", "ask_sdk_runtime", "pluggy",
          "cryptography")
 

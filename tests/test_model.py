@@ -91,8 +91,13 @@ def test_slot_types_come_from_the_packs(packs, us_model):
 
 def test_samples_are_rich_with_and_without_slots(us_model):
     symptom = set(intent(us_model, "ReportSymptomIntent")["samples"])
-    assert {"my hamstrings are {symptom}", "they feel {symptom} {timing}", "{symptom}",
-            "my hamstrings hurt"} <= symptom
+    assert {"my hamstrings are {symptom}", "they feel {symptom} {timing}", "{symptom}"} <= symptom
+    pain = set(intent(us_model, "PainIntent")["samples"])  # pain needs no slot to be a red flag
+    assert {"ouch", "ow that hurts", "my hamstrings hurt", "something went",
+            "I think I pulled something", "I can't walk properly"} <= pain
+    medical = set(intent(us_model, "MedicalQuestionIntent")["samples"])
+    assert {"what should I take", "can I take ibuprofen", "is it torn",
+            "what's wrong with my leg", "do I need an x ray"} <= medical
     start = set(intent(us_model, "StartRoutineIntent")["samples"])
     assert {"start {routine}", "let's do the {routine}", "start a routine"} <= start
     tips = set(intent(us_model, "ProductTipsIntent")["samples"])

@@ -78,6 +78,7 @@ def test_every_card_of_every_routine_passes_apl_suggester(played, url, chain):
         client = SkillClient(url, chain, user_id=f"user-menu-{device}", device=device)
         extra = [client.launch(), client.say("ReportSymptomIntent", symptom="sharp pain"),
                  client.say("StartRoutineIntent", routine="knot release"),
+                 client.say("AMAZON.YesIntent"),  # "has it been checked?": yes
                  client.say("AMAZON.PauseIntent"), client.launch()]  # and "welcome back"
         for answer in extra + [a for r in ROUTINES for a in played[device, r]]:
             screen = answer.screen

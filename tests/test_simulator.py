@@ -77,7 +77,7 @@ def in_order(text: str, *expected: str) -> None:
      {"symptom": "cramp", "timing": "during-run"}),
     ("I heard a pop", "ReportSymptomIntent", {"symptom": "pop"}),
     ("stiff", "ReportSymptomIntent", {"symptom": "stiff"}),
-    ("my hamstrings hurt", "ReportSymptomIntent", {}),
+    ("my hamstrings hurt", "PainIntent", {}),
     ("I stretch a lot but they're still tight", "ReportSymptomIntent",
      {"symptom": "tight", "habit": "stretches-a-lot"}),
     ("start the foam roller release", "StartRoutineIntent", {"routine": "foam-roller-release"}),

@@ -271,15 +271,15 @@ def test_after_a_red_flag_the_session_ends_without_offering_anything(talk):
     assert declined.text == "Okay. Take care of that leg." and declined.ends
 
 
-def test_a_red_flag_in_the_middle_of_a_routine_stops_it_and_keeps_the_place(talk):
+def test_a_red_flag_in_the_middle_of_a_routine_stops_it_and_keeps_nothing_to_resume(talk):
     talk.say("StartRoutineIntent", routine="foam roller release")
     talk.say("AMAZON.NextIntent")
     flagged = talk.say("ReportSymptomIntent", symptom="sharp pain")
     assert "player" not in flagged.attributes and "have it checked" in flagged.text
     tip = talk.say("AMAZON.YesIntent")
     assert "carry on" not in tip.text and tip.ends
-    assert "Welcome back. You were on step 2 of 3 of the foam roller release." \
-        in talk.launch().text  # the first step was played
+    welcome = talk.launch().text
+    assert "You were on" not in welcome and "pick up" not in welcome
 
 
 def test_a_name_said_after_the_product_list_gets_that_product_s_tip(talk):
@@ -300,7 +300,8 @@ def test_a_product_name_that_no_routine_has_gets_its_tip(talk):
 def test_not_catching_a_product_name_asks_for_it_again(talk):
     talk.say("ProductTipsIntent")
     answer = talk.say("AMAZON.FallbackIntent")
-    assert answer.text == "Sorry, I didn't catch that. Which product would you like to hear about?"
+    assert answer.text == ("Sorry, I didn't catch that. Which one would you like to hear about? "
+                           "For example, say tell me about the cold pack.")
     assert answer.attributes["offer"]["kind"] == "product-choice"
 
 
@@ -313,16 +314,14 @@ def test_saying_you_already_stretch_a_lot_is_not_asked_again(talk):
 
 
 def test_a_red_flag_is_mentioned_again_at_the_next_launches_for_a_fortnight(talk):
-    from skill.advice import RED_FLAG_NAMES
-
-    assert set(RED_FLAG_NAMES) == RED_FLAGS
     talk.say("StartRoutineIntent", routine="foam roller release")
     talk.say("ReportSymptomIntent", symptom="I felt something tear")
     welcome = talk.launch()
-    assert "You were on step 1 of 3" in welcome.text
+    assert "You were on step 1 of 3" not in welcome.text
     assert "Last time you told me about a pop. Only stretch or roll once it has been checked " \
-           "and feels fine." in welcome.text and welcome.text.endswith("Shall we pick up there?")
-    talk.say("AMAZON.NoIntent")
+           "and feels fine." in welcome.text
+    assert welcome.text.endswith("How do your hamstrings feel, or which routine would you like?")
+    talk.say("AMAZON.StopIntent")
     again = talk.launch()
     assert "Last time you told me about a pop." in again.text
     assert "not a doctor" not in again.text
