@@ -421,7 +421,8 @@ SAMPLES: dict[str, tuple[str, ...]] = {
         "no (not really|not now|not today|thanks|thank you|I'm good|I'm okay)",
         "(no|nope|) (it doesn't hurt|it does not hurt|nothing hurts|it's not painful|no pain)",
         "(no|nope) (it's fine|all good)",
-        "(no|) (it hasn't been checked|not yet it hasn't|I haven't seen anyone|I haven't had it checked)",
+        "(no|) (it hasn't been checked|not yet it hasn't|I haven't seen anyone|I haven't had it "
+        "checked)",
     ),
     "AMAZON.HelpIntent": (
         "(what can I say|what do I say|what can you do)",

@@ -329,7 +329,7 @@ def test_a_red_flag_checked_and_fine_lets_the_routine_start(talk, safety_app):
     held = talk.say("StartRoutineIntent", routine="foam roller release")
     assert "You told me about a pop lately" in held.text
     started = talk.say("AMAZON.YesIntent")
-    assert "Let's do the foam roller release." in started.text
+    assert "Let's do the foam roller release," in started.text
     assert record(safety_app, talk.user_id)["checked"]
     assert "Last time" not in talk.launch().text  # checked: no reminder, no question
 
@@ -362,7 +362,7 @@ def test_about_to_run_then_a_static_routine_is_steered_to_the_warm_up(talk):
     assert steered.text.endswith("Shall we do the pre run warm up now, and the after run "
                                  "stretches when you're back?")
     warm = talk.say("AMAZON.YesIntent")
-    assert "Let's do the pre run warm up." in warm.text
+    assert "Let's do the pre run warm up," in warm.text
 
 
 def test_about_to_run_said_yes_to_then_no_to_the_warm_up_keeps_the_static_for_later(talk):
@@ -379,7 +379,7 @@ def test_asked_again_the_static_routine_is_the_user_s_choice(talk):
     talk.say("ReportSymptomIntent", timing="before-run")
     talk.say("StartRoutineIntent", routine="after run stretches")
     again = talk.say("StartRoutineIntent", routine="after run stretches")
-    assert "Let's do the after run stretches." in again.text
+    assert "Let's do the after run stretches," in again.text
 
 
 # -- questions for a doctor ------------------------------------------------------------
@@ -444,7 +444,7 @@ def test_a_fallback_asks_a_pending_yes_no_question_again(talk):
     second = talk.say("AMAZON.FallbackIntent")
     assert "Please just say yes or no." in second.text
     assert second.attributes["offer"]["kind"] == "start"
-    assert "Let's do the foam roller release." in talk.say("AMAZON.YesIntent").text
+    assert "Let's do the foam roller release," in talk.say("AMAZON.YesIntent").text
 
 
 def test_a_miss_after_a_list_names_examples(talk):
